@@ -1,0 +1,85 @@
+// tranche's configuration: the TOML file parsed into plain structs.
+// No wlroots here, so unit tests drive it without a display.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/keybinding.hpp"
+
+namespace tranche::config {
+
+struct Mode {
+  int width = 0;
+  int height = 0;
+  int refresh_mhz = 0;  // 0: the output's preferred refresh for that size
+};
+
+// Values equal wl_output_transform, so the glue can cast.
+enum class Transform : int {
+  Normal = 0, Rotate90, Rotate180, Rotate270,
+  Flipped, Flipped90, Flipped180, Flipped270,
+};
+
+struct Position {
+  int x = 0;
+  int y = 0;
+};
+
+struct OutputConfig {
+  std::string name;  // connector name ("HEADLESS-1", "DP-2"), or "*" for every output
+  bool enabled = true;
+  std::optional<Mode> mode;
+  std::optional<double> scale;
+  std::optional<Position> position;
+  std::optional<Transform> transform;
+};
+
+struct KeyboardConfig {
+  std::string rules, model, layout = "us", variant, options;  // XKB names
+  int repeat_rate = 25;    // per second
+  int repeat_delay = 600;  // ms
+};
+
+struct Config {
+  KeyboardConfig keyboard;
+  std::vector<OutputConfig> outputs;
+  std::vector<KeyBinding> bindings;  // defaults unless the file sets [keybindings]
+  std::vector<std::string> startup;  // shell commands run once at start-up
+  std::string terminal = "foot";     // what the `terminal` action launches
+  std::filesystem::path source;      // file it came from; empty for defaults
+
+  // The settings that apply to the output called `name`: exact match first, else "*".
+  const OutputConfig* output_for(std::string_view name) const;
+};
+
+// Where an invalid configuration went wrong. line/column are 1-based, 0 when unknown.
+struct ConfigError {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string key;      // dotted path, e.g. "output.HDMI-A-1.scale"; empty when none
+  std::string message;
+
+  // "FILE:LINE:COLUMN: KEY: MESSAGE", omitting parts that are unknown.
+  std::string to_string() const;
+};
+
+// The built-in configuration: US keyboard, default keybindings, no outputs, no startup.
+Config defaults();
+
+// Parses TOML text; `source_name` is used in errors.
+std::expected<Config, ConfigError> parse(std::string_view text, std::string_view source_name);
+
+// Reads and parses a file; a missing or unreadable file is an error.
+std::expected<Config, ConfigError> load_file(const std::filesystem::path& path);
+
+// $XDG_CONFIG_HOME/tranche/config.toml, or ~/.config/tranche/config.toml.
+std::filesystem::path default_path();
+
+}  // namespace tranche::config
