@@ -1,1 +1,146 @@
-// placeholder
+// The compositor's IPC commands: what `tranchectl` can ask for.
+#include <unistd.h>
+
+#include "layer_shell.hpp"
+#include "output.hpp"
+#include "seat.hpp"
+#include "server.hpp"
+#include "view.hpp"
+#include "xwayland.hpp"
+
+namespace tranche {
+
+using ipc::json;
+
+namespace {
+
+json box_fields(json object, const wlr_box& box) {
+  object["x"] = box.x;
+  object["y"] = box.y;
+  object["width"] = box.width;
+  object["height"] = box.height;
+  return object;
+}
+
+json string_or_null(const char* text) { return text ? json(text) : json(nullptr); }
+
+json output_json(Server& server, Output& output) {
+  wlr_output* o = output.wlr;
+  json j = box_fields(json::object(), output.layout_box());
+  j["name"] = o->name;
+  j["description"] = string_or_null(o->description);
+  j["make"] = string_or_null(o->make);
+  j["model"] = string_or_null(o->model);
+  j["enabled"] = o->enabled;
+  // The mode itself, not the (transformed, scaled) layout box.
+  j["mode_width"] = o->width;
+  j["mode_height"] = o->height;
+  j["refresh_mhz"] = o->refresh;
+  j["scale"] = o->scale;
+  j["transform"] = transform_name(o->transform);
+  j["backend"] = server.backend_name;
+  wlr_box usable = output.usable_area();
+  j["usable_area"] = box_fields(json::object(), usable);
+  return j;
+}
+
+// Popups (and their popups) of an xdg surface, in layout coordinates.
+void collect_popups(wlr_xdg_surface* surface, json& out) {
+  wlr_xdg_popup* popup;
+  wl_list_for_each(popup, &surface->popups, link) {
+    if (!popup->base->surface->mapped || !popup->base->data) continue;
+    int lx = 0, ly = 0;
+    wlr_scene_node_coords(&static_cast<wlr_scene_tree*>(popup->base->data)->node, &lx, &ly);
+    wlr_box g{};
+    wlr_xdg_surface_get_geometry(popup->base, &g);
+    out.push_back(box_fields(json::object(), {lx + g.x, ly + g.y, g.width, g.height}));
+    collect_popups(popup->base, out);
+  }
+}
+
+pid_t client_pid(wlr_surface* surface) {
+  pid_t pid = 0;
+  wl_client_get_credentials(wl_resource_get_client(surface->resource), &pid, nullptr, nullptr);
+  return pid;
+}
+
+json surfaces_json(Server& server) {
+  json list = json::array();
+  wlr_surface* keyboard_focus = server.seat ? server.seat->wlr->keyboard_state.focused_surface : nullptr;
+  // Views front to back, as stacked.
+  for (View* view : server.views()) {
+    json j = box_fields(json::object(), view->geometry());
+    j["id"] = view->id;
+    j["kind"] = "xdg_toplevel";
+    j["app_id"] = string_or_null(view->toplevel->app_id);
+    j["title"] = string_or_null(view->toplevel->title);
+    j["pid"] = client_pid(view->surface());
+    Output* output = view->output();
+    j["output"] = output ? json(output->wlr->name) : json(nullptr);
+    j["focused"] = keyboard_focus == view->surface();
+    j["fullscreen"] = view->fullscreen();
+    j["maximized"] = view->maximized();
+    j["decorated"] = view->decoration().visible();
+    json popups = json::array();
+    collect_popups(view->toplevel->base, popups);
+    j["popups"] = popups;
+    list.push_back(j);
+  }
+  for (auto& layer : server.layer_surfaces) {
+    if (!layer->mapped()) continue;
+    json j = box_fields(json::object(), layer->geometry());
+    j["id"] = layer->id;
+    j["kind"] = "layer";
+    j["layer"] = layer_name(layer->layer->current.layer);
+    j["namespace"] = layer->layer->namespace_;
+    j["app_id"] = nullptr;
+    j["title"] = nullptr;
+    j["pid"] = client_pid(layer->layer->surface);
+    Output* output = layer->output();
+    j["output"] = output ? json(output->wlr->name) : json(nullptr);
+    j["focused"] = keyboard_focus == layer->layer->surface;
+    j["popups"] = json::array();
+    list.push_back(j);
+  }
+  if (Xwayland* xwayland = server.xwayland()) {
+    for (XwaylandSurface* surface : xwayland->surfaces()) {
+      if (!surface->mapped()) continue;
+      wlr_box g = surface->geometry();
+      json j = box_fields(json::object(), g);
+      j["id"] = surface->id;
+      j["kind"] = "xwayland";
+      j["app_id"] = string_or_null(surface->xsurface->class_);
+      j["title"] = string_or_null(surface->xsurface->title);
+      j["pid"] = surface->xsurface->pid;
+      Output* output = server.output_at(g.x + g.width / 2.0, g.y + g.height / 2.0);
+      j["output"] = output ? json(output->wlr->name) : json(nullptr);
+      j["focused"] = keyboard_focus && keyboard_focus == surface->xsurface->surface;
+      j["popups"] = json::array();
+      list.push_back(j);
+    }
+  }
+  return list;
+}
+
+}  // namespace
+
+void Server::register_ipc_commands() {
+  ipc_dispatcher_.add("outputs", "outputs, their modes and places in the layout", [this](const json&) {
+    json list = json::array();
+    for (auto& output : outputs_) list.push_back(output_json(*this, *output));
+    return std::expected<json, std::string>(list);
+  });
+  ipc_dispatcher_.add("surfaces", "windows and layer surfaces, front to back", [this](const json&) {
+    return std::expected<json, std::string>(surfaces_json(*this));
+  });
+  ipc_dispatcher_.add("reload", "re-read the configuration file", [this](const json&) -> std::expected<json, std::string> {
+    if (auto result = reload_config(); !result) return std::unexpected(result.error());
+    return json{{"reloaded", true}};
+  });
+  ipc_dispatcher_.add("quit", "exit tranche", [this](const json&) {
+    terminate();
+    return std::expected<json, std::string>(json{{"quitting", true}});
+  });
+}
+
+}  // namespace tranche

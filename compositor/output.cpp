@@ -1,1 +1,140 @@
-// placeholder
+#include "output.hpp"
+
+#include <cmath>
+
+#include "layer_shell.hpp"
+#include "view.hpp"
+
+namespace tranche {
+
+namespace {
+constexpr float kBackground[4] = {0.11f, 0.15f, 0.20f, 1.0f};
+
+// The mode closest to what the config asks for: exact size, then nearest refresh.
+wlr_output_mode* find_mode(wlr_output* output, const config::Mode& want) {
+  wlr_output_mode* best = nullptr;
+  wlr_output_mode* mode;
+  wl_list_for_each(mode, &output->modes, link) {
+    if (mode->width != want.width || mode->height != want.height) continue;
+    if (want.refresh_mhz == 0) {
+      if (!best || mode->preferred) best = mode;
+    } else if (!best || std::abs(mode->refresh - want.refresh_mhz) < std::abs(best->refresh - want.refresh_mhz)) {
+      best = mode;
+    }
+  }
+  return best;
+}
+}  // namespace
+
+const char* transform_name(wl_output_transform transform) {
+  static const char* names[] = {"normal", "90", "180", "270", "flipped", "flipped-90", "flipped-180", "flipped-270"};
+  return (transform >= 0 && transform < 8) ? names[transform] : "normal";
+}
+
+Output::Output(Server& server, wlr_output* output) : server(server), wlr(output) {
+  output->data = this;
+  wlr_output_init_render(output, server.allocator, server.renderer);
+
+  frame_.connect(&output->events.frame, [this](void*) { render_frame(); });
+  // Nested backends: the host window was resized or closed.
+  request_state_.connect(&output->events.request_state, [this](void* data) {
+    auto* event = static_cast<wlr_output_event_request_state*>(data);
+    wlr_output_commit_state(wlr, event->state);
+    arrange();
+  });
+  destroy_.connect(&output->events.destroy, [this](void*) {
+    Server& s = this->server;
+    s.outputs().remove_if([this](const auto& o) { return o.get() == this; });  // deletes this
+    s.arrange_outputs();
+  });
+
+  background_ = wlr_scene_rect_create(server.layers.background, 0, 0, kBackground);
+  wlr_scene_node_lower_to_bottom(&background_->node);
+  apply_config(server.config());
+}
+
+Output::~Output() {
+  frame_.disconnect();
+  request_state_.disconnect();
+  destroy_.disconnect();
+  scene_output_destroy_.disconnect();
+  if (scene_output) wlr_scene_output_destroy(scene_output);
+  if (background_) wlr_scene_node_destroy(&background_->node);
+  // Layer surfaces on this output are closed: the protocol says they must go.
+  for (auto& layer : server.layer_surfaces)
+    if (layer->output() == this) layer->close();
+  wlr->data = nullptr;
+}
+
+void Output::apply_config(const config::Config& config) {
+  const config::OutputConfig* conf = config.output_for(wlr->name);
+  wlr_output_state state;
+  wlr_output_state_init(&state);
+  bool enabled = !conf || conf->enabled;
+  wlr_output_state_set_enabled(&state, enabled);
+  if (enabled) {
+    wlr_output_mode* mode = nullptr;
+    if (conf && conf->mode) {
+      mode = find_mode(wlr, *conf->mode);
+      if (!mode && wl_list_empty(&wlr->modes)) {
+        // Nested and headless outputs take any size.
+        wlr_output_state_set_custom_mode(&state, conf->mode->width, conf->mode->height, conf->mode->refresh_mhz);
+      } else if (!mode) {
+        TLOG(WLR_ERROR, "output %s has no mode %dx%d; using its preferred mode", wlr->name,
+             conf->mode->width, conf->mode->height);
+      }
+    }
+    if (!mode && !(conf && conf->mode && wl_list_empty(&wlr->modes))) mode = wlr_output_preferred_mode(wlr);
+    if (mode) wlr_output_state_set_mode(&state, mode);
+    if (conf && conf->scale) wlr_output_state_set_scale(&state, static_cast<float>(*conf->scale));
+    if (conf && conf->transform)
+      wlr_output_state_set_transform(&state, static_cast<wl_output_transform>(*conf->transform));
+  }
+  if (!wlr_output_commit_state(wlr, &state))
+    TLOG(WLR_ERROR, "output %s: the configured state was refused", wlr->name);
+  wlr_output_state_finish(&state);
+
+  if (!wlr->enabled) {
+    // Removing it from the layout also destroys its scene output.
+    wlr_output_layout_remove(server.output_layout, wlr);
+  } else {
+    bool linked = scene_output != nullptr;
+    wlr_output_layout_output* placed = conf && conf->position
+        ? wlr_output_layout_add(server.output_layout, wlr, conf->position->x, conf->position->y)
+        : wlr_output_layout_add_auto(server.output_layout, wlr);
+    if (!linked && placed) {
+      scene_output = wlr_scene_output_create(server.scene, wlr);
+      scene_output_destroy_.connect(&scene_output->events.destroy, [this](void*) {
+        scene_output_destroy_.disconnect();
+        scene_output = nullptr;
+      });
+      wlr_scene_output_layout_add_output(server.scene_layout, placed, scene_output);
+    }
+  }
+  wlr_scene_node_set_enabled(&background_->node, wlr->enabled);
+}
+
+wlr_box Output::layout_box() const {
+  wlr_box box{};
+  wlr_output_layout_get_box(server.output_layout, wlr, &box);
+  return box;
+}
+
+void Output::arrange() {
+  wlr_box box = layout_box();
+  wlr_scene_node_set_position(&background_->node, box.x, box.y);
+  wlr_scene_rect_set_size(background_, box.width, box.height);
+  usable_ = arrange_layers(*this, box);
+  for (View* view : server.views())
+    if (view->output() == this) view->fit_to_output();
+}
+
+void Output::render_frame() {
+  if (!scene_output) return;
+  wlr_scene_output_commit(scene_output, nullptr);
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  wlr_scene_output_send_frame_done(scene_output, &now);
+}
+
+}  // namespace tranche

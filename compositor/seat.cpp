@@ -1,1 +1,378 @@
-// placeholder
+#include "seat.hpp"
+
+#include <algorithm>
+
+#include "decoration.hpp"
+#include "layer_shell.hpp"
+#include "view.hpp"
+
+namespace tranche {
+
+static_assert(config::ModShift == WLR_MODIFIER_SHIFT && config::ModCtrl == WLR_MODIFIER_CTRL &&
+              config::ModAlt == WLR_MODIFIER_ALT && config::ModLogo == WLR_MODIFIER_LOGO &&
+              config::ModCaps == WLR_MODIFIER_CAPS && config::ModMod2 == WLR_MODIFIER_MOD2 &&
+              config::ModMod3 == WLR_MODIFIER_MOD3 && config::ModMod5 == WLR_MODIFIER_MOD5);
+
+// --- keyboards ---------------------------------------------------------------
+
+Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
+    : wlr(keyboard), is_virtual(is_virtual), seat_(seat) {
+  if (!is_virtual) apply_config(seat.server.config().keyboard);
+  modifiers_.connect(&keyboard->events.modifiers, [this](void*) {
+    wlr_seat_set_keyboard(seat_.wlr, wlr);
+    wlr_seat_keyboard_notify_modifiers(seat_.wlr, &wlr->modifiers);
+  });
+  key_.connect(&keyboard->events.key, [this](void* data) {
+    auto* event = static_cast<wlr_keyboard_key_event*>(data);
+    wlr_idle_notifier_v1_notify_activity(seat_.server.idle_notifier, seat_.wlr);
+    bool handled = false;
+    if (event->state == WL_KEYBOARD_KEY_STATE_PRESSED && wlr->xkb_state) {
+      const xkb_keysym_t* syms;
+      int count = xkb_state_key_get_syms(wlr->xkb_state, event->keycode + 8, &syms);
+      handled = handle_binding(syms, count, wlr_keyboard_get_modifiers(wlr));
+    }
+    if (!handled) {
+      wlr_seat_set_keyboard(seat_.wlr, wlr);
+      wlr_seat_keyboard_notify_key(seat_.wlr, event->time_msec, event->keycode, event->state);
+    }
+  });
+  destroy_.connect(&keyboard->base.events.destroy, [this](void*) { seat_.remove_keyboard(this); });
+}
+
+Keyboard::~Keyboard() {
+  modifiers_.disconnect();
+  key_.disconnect();
+  destroy_.disconnect();
+}
+
+void Keyboard::apply_config(const config::KeyboardConfig& config) {
+  xkb_rule_names names{};
+  names.rules = config.rules.empty() ? nullptr : config.rules.c_str();
+  names.model = config.model.empty() ? nullptr : config.model.c_str();
+  names.layout = config.layout.empty() ? nullptr : config.layout.c_str();
+  names.variant = config.variant.empty() ? nullptr : config.variant.c_str();
+  names.options = config.options.empty() ? nullptr : config.options.c_str();
+  xkb_context* context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+  xkb_keymap* keymap = xkb_keymap_new_from_names(context, &names, XKB_KEYMAP_COMPILE_NO_FLAGS);
+  if (!keymap) {
+    TLOG(WLR_ERROR, "keyboard layout '%s' variant '%s' cannot be compiled; keeping the US layout",
+         config.layout.c_str(), config.variant.c_str());
+    names = {};
+    keymap = xkb_keymap_new_from_names(context, &names, XKB_KEYMAP_COMPILE_NO_FLAGS);
+  }
+  wlr_keyboard_set_keymap(wlr, keymap);
+  xkb_keymap_unref(keymap);
+  xkb_context_unref(context);
+  wlr_keyboard_set_repeat_info(wlr, config.repeat_rate, config.repeat_delay);
+}
+
+bool Keyboard::handle_binding(const xkb_keysym_t* syms, int count, uint32_t modifiers) {
+  Server& server = seat_.server;
+  for (int i = 0; i < count; ++i) {
+    const config::KeyBinding* binding = config::match(server.config().bindings, modifiers, syms[i]);
+    if (!binding) continue;
+    using config::Action;
+    switch (binding->action) {
+      case Action::Exec: server.spawn(binding->argument); break;
+      case Action::Terminal: server.spawn(server.config().terminal); break;
+      case Action::Close: server.close_focused(); break;
+      case Action::CycleFocus: server.cycle_focus(); break;
+      case Action::Fullscreen:
+        if (View* v = server.focused_view()) v->set_fullscreen(!v->fullscreen());
+        break;
+      case Action::Maximize:
+        if (View* v = server.focused_view()) v->set_maximized(!v->maximized());
+        break;
+      case Action::Reload:
+        if (auto result = server.reload_config(); !result) TLOG(WLR_ERROR, "%s", result.error().c_str());
+        break;
+      case Action::Quit: server.terminate(); break;
+      case Action::SwitchVt:
+        if (server.session) wlr_session_change_vt(server.session, std::stoul(binding->argument));
+        break;
+    }
+    return true;
+  }
+  return false;
+}
+
+// --- seat --------------------------------------------------------------------
+
+Seat::Seat(Server& server)
+    : server(server),
+      wlr(wlr_seat_create(server.display, "seat0")),
+      cursor(wlr_cursor_create()),
+      xcursor(wlr_xcursor_manager_create(nullptr, 24)) {
+  wlr_cursor_attach_output_layout(cursor, server.output_layout);
+  drag_icons_ = wlr_scene_tree_create(&server.scene->tree);
+
+  motion_.connect(&cursor->events.motion, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_motion_event*>(data);
+    handle_motion(e->time_msec, e->delta_x, e->delta_y, e->unaccel_dx, e->unaccel_dy, &e->pointer->base);
+  });
+  motion_absolute_.connect(&cursor->events.motion_absolute, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_motion_absolute_event*>(data);
+    double lx, ly;
+    wlr_cursor_absolute_to_layout_coords(cursor, &e->pointer->base, e->x, e->y, &lx, &ly);
+    double dx = lx - cursor->x, dy = ly - cursor->y;
+    handle_motion(e->time_msec, dx, dy, dx, dy, &e->pointer->base);
+  });
+  button_.connect(&cursor->events.button, [this](void* data) {
+    handle_button(static_cast<wlr_pointer_button_event*>(data));
+  });
+  axis_.connect(&cursor->events.axis, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_axis_event*>(data);
+    wlr_idle_notifier_v1_notify_activity(this->server.idle_notifier, wlr);
+    wlr_seat_pointer_notify_axis(wlr, e->time_msec, e->orientation, e->delta, e->delta_discrete, e->source,
+                                 e->relative_direction);
+  });
+  frame_.connect(&cursor->events.frame, [this](void*) { wlr_seat_pointer_notify_frame(wlr); });
+
+  request_cursor_.connect(&wlr->events.request_set_cursor, [this](void* data) {
+    auto* e = static_cast<wlr_seat_pointer_request_set_cursor_event*>(data);
+    if (e->seat_client == wlr->pointer_state.focused_client)
+      wlr_cursor_set_surface(cursor, e->surface, e->hotspot_x, e->hotspot_y);
+  });
+  auto* shapes = wlr_cursor_shape_manager_v1_create(server.display, 1);
+  cursor_shape_.connect(&shapes->events.request_set_shape, [this](void* data) {
+    auto* e = static_cast<wlr_cursor_shape_manager_v1_request_set_shape_event*>(data);
+    if (e->seat_client == wlr->pointer_state.focused_client)
+      wlr_cursor_set_xcursor(cursor, xcursor, wlr_cursor_shape_v1_name(e->shape));
+  });
+  request_selection_.connect(&wlr->events.request_set_selection, [this](void* data) {
+    auto* e = static_cast<wlr_seat_request_set_selection_event*>(data);
+    wlr_seat_set_selection(wlr, e->source, e->serial);
+  });
+  request_primary_selection_.connect(&wlr->events.request_set_primary_selection, [this](void* data) {
+    auto* e = static_cast<wlr_seat_request_set_primary_selection_event*>(data);
+    wlr_seat_set_primary_selection(wlr, e->source, e->serial);
+  });
+  request_start_drag_.connect(&wlr->events.request_start_drag, [this](void* data) {
+    auto* e = static_cast<wlr_seat_request_start_drag_event*>(data);
+    if (wlr_seat_validate_pointer_grab_serial(wlr, e->origin, e->serial))
+      wlr_seat_start_pointer_drag(wlr, e->drag, e->serial);
+    else
+      wlr_data_source_destroy(e->drag->source);
+  });
+  start_drag_.connect(&wlr->events.start_drag, [this](void* data) {
+    auto* drag = static_cast<wlr_drag*>(data);
+    if (drag->icon) wlr_scene_drag_icon_create(drag_icons_, drag->icon);
+  });
+}
+
+Seat::~Seat() {
+  keyboards_.clear();
+  wlr_xcursor_manager_destroy(xcursor);
+  wlr_cursor_destroy(cursor);
+}
+
+void Seat::add_input_device(wlr_input_device* device) {
+  switch (device->type) {
+    case WLR_INPUT_DEVICE_KEYBOARD:
+      keyboards_.push_back(std::make_unique<Keyboard>(*this, wlr_keyboard_from_input_device(device), false));
+      wlr_seat_set_keyboard(wlr, keyboards_.back()->wlr);
+      break;
+    case WLR_INPUT_DEVICE_POINTER:
+    case WLR_INPUT_DEVICE_TOUCH:
+    case WLR_INPUT_DEVICE_TABLET:
+      wlr_cursor_attach_input_device(cursor, device);
+      has_pointer_ = true;
+      break;
+    default: break;
+  }
+  update_capabilities();
+}
+
+void Seat::add_virtual_keyboard(wlr_virtual_keyboard_v1* keyboard) {
+  keyboards_.push_back(std::make_unique<Keyboard>(*this, &keyboard->keyboard, true));
+  update_capabilities();
+}
+
+void Seat::add_virtual_pointer(wlr_virtual_pointer_v1_new_pointer_event* event) {
+  wlr_cursor_attach_input_device(cursor, &event->new_pointer->pointer.base);
+  has_pointer_ = true;
+  update_capabilities();
+}
+
+void Seat::remove_keyboard(Keyboard* keyboard) {
+  if (wlr_seat_get_keyboard(wlr) == keyboard->wlr) wlr_seat_set_keyboard(wlr, nullptr);
+  keyboards_.remove_if([keyboard](const auto& k) { return k.get() == keyboard; });
+  update_capabilities();
+}
+
+void Seat::update_capabilities() {
+  uint32_t caps = 0;
+  if (has_pointer_) caps |= WL_SEAT_CAPABILITY_POINTER;
+  if (!keyboards_.empty()) caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+  // Clients may bind a pointer before any device exists (headless + virtual pointer).
+  caps |= WL_SEAT_CAPABILITY_POINTER;
+  wlr_seat_set_capabilities(wlr, caps);
+}
+
+void Seat::apply_config(const config::Config& config) {
+  for (auto& keyboard : keyboards_)
+    if (!keyboard->is_virtual) keyboard->apply_config(config.keyboard);
+}
+
+void Seat::focus_surface(wlr_surface* surface) {
+  if (!surface) {
+    wlr_seat_keyboard_notify_clear_focus(wlr);
+    return;
+  }
+  if (wlr_keyboard* kb = wlr_seat_get_keyboard(wlr)) {
+    wlr_seat_keyboard_notify_enter(wlr, surface, kb->keycodes, kb->num_keycodes, &kb->modifiers);
+  } else {
+    wlr_seat_keyboard_notify_enter(wlr, surface, nullptr, 0, nullptr);
+  }
+}
+
+void Seat::focus_layer(LayerSurface* layer) {
+  focused_layer_ = layer;
+  focus_surface(layer ? layer->layer->surface : nullptr);
+}
+
+void Seat::layer_unmapped(LayerSurface& layer) {
+  if (focused_layer_ != &layer) return;
+  focused_layer_ = nullptr;
+  View* view = server.focused_view();
+  focus_surface(view ? view->surface() : nullptr);
+}
+
+void Seat::view_unmapped(View& view) {
+  if (grab_view_ == &view) end_grab();
+}
+
+void Seat::begin_move(View& view) {
+  if (view.fullscreen()) return;
+  if (view.maximized()) view.set_maximized(false);
+  grab_ = Grab::Move;
+  grab_view_ = &view;
+  grab_x_ = cursor->x;
+  grab_y_ = cursor->y;
+  grab_box_ = view.geometry();
+  wlr_seat_pointer_notify_clear_focus(wlr);
+}
+
+void Seat::begin_resize(View& view, uint32_t edges) {
+  if (view.fullscreen() || edges == WLR_EDGE_NONE) return;
+  grab_ = Grab::Resize;
+  grab_view_ = &view;
+  grab_x_ = cursor->x;
+  grab_y_ = cursor->y;
+  grab_box_ = view.geometry();
+  grab_edges_ = edges;
+  wlr_xdg_toplevel_set_resizing(view.toplevel, true);
+  wlr_seat_pointer_notify_clear_focus(wlr);
+}
+
+void Seat::end_grab() {
+  if (grab_ == Grab::Resize && grab_view_) wlr_xdg_toplevel_set_resizing(grab_view_->toplevel, false);
+  grab_ = Grab::None;
+  grab_view_ = nullptr;
+}
+
+void Seat::view_resized(View& view, const wlr_box&, const wlr_box& after) {
+  // Resizing from the left or top keeps the opposite edge where it was.
+  if (grab_ != Grab::Resize || grab_view_ != &view) return;
+  wlr_box g = view.geometry();
+  int x = g.x, y = g.y;
+  if (grab_edges_ & WLR_EDGE_LEFT) x = grab_box_.x + grab_box_.width - after.width;
+  if (grab_edges_ & WLR_EDGE_TOP) y = grab_box_.y + grab_box_.height - after.height;
+  view.move_to(x, y);
+}
+
+bool Seat::pointer_locked(double dx, double dy) {
+  if (!active_constraint_) return false;
+  if (active_constraint_->type == WLR_POINTER_CONSTRAINT_V1_LOCKED) return true;
+  // Confined: refuse motion that leaves the region (surface-local coordinates).
+  double sx = wlr->pointer_state.sx + dx, sy = wlr->pointer_state.sy + dy;
+  return !pixman_region32_contains_point(&active_constraint_->region, static_cast<int>(sx), static_cast<int>(sy),
+                                         nullptr);
+}
+
+void Seat::handle_motion(uint32_t time_msec, double dx, double dy, double dx_unaccel, double dy_unaccel,
+                         wlr_input_device* device) {
+  wlr_idle_notifier_v1_notify_activity(server.idle_notifier, wlr);
+  wlr_relative_pointer_manager_v1_send_relative_motion(server.relative_pointer, wlr, uint64_t(time_msec) * 1000,
+                                                       dx, dy, dx_unaccel, dy_unaccel);
+  if (grab_ == Grab::None && pointer_locked(dx, dy)) return;
+  wlr_cursor_move(cursor, device, dx, dy);
+  refresh_pointer(time_msec);
+}
+
+void Seat::refresh_pointer(uint32_t time_msec) {
+  if (grab_ == Grab::Move && grab_view_) {
+    grab_view_->move_to(grab_box_.x + int(cursor->x - grab_x_), grab_box_.y + int(cursor->y - grab_y_));
+    return;
+  }
+  if (grab_ == Grab::Resize && grab_view_) {
+    int dx = int(cursor->x - grab_x_), dy = int(cursor->y - grab_y_);
+    int w = grab_box_.width, h = grab_box_.height;
+    if (grab_edges_ & WLR_EDGE_LEFT) w -= dx;
+    if (grab_edges_ & WLR_EDGE_RIGHT) w += dx;
+    if (grab_edges_ & WLR_EDGE_TOP) h -= dy;
+    if (grab_edges_ & WLR_EDGE_BOTTOM) h += dy;
+    grab_view_->set_size(std::max(w, 1), std::max(h, 1));
+    return;
+  }
+  wlr_scene_node_set_position(&drag_icons_->node, int(cursor->x), int(cursor->y));
+  wlr_surface* surface = nullptr;
+  double sx = 0, sy = 0;
+  server.object_at(cursor->x, cursor->y, &surface, &sx, &sy);
+  if (!surface) {
+    wlr_cursor_set_xcursor(cursor, xcursor, "default");
+    wlr_seat_pointer_notify_clear_focus(wlr);
+    return;
+  }
+  wlr_seat_pointer_notify_enter(wlr, surface, sx, sy);
+  wlr_seat_pointer_notify_motion(wlr, time_msec, sx, sy);
+  // A constraint becomes active when its surface has pointer focus.
+  wlr_pointer_constraint_v1* constraint = wlr_pointer_constraints_v1_constraint_for_surface(
+      server.pointer_constraints, surface, wlr);
+  if (constraint != active_constraint_) {
+    if (active_constraint_) wlr_pointer_constraint_v1_send_deactivated(active_constraint_);
+    active_constraint_ = constraint;
+    constraint_destroy_.disconnect();
+    if (constraint) {
+      wlr_pointer_constraint_v1_send_activated(constraint);
+      constraint_destroy_.connect(&constraint->events.destroy, [this](void*) {
+        constraint_destroy_.disconnect();
+        active_constraint_ = nullptr;
+      });
+    }
+  }
+}
+
+void Seat::add_pointer_constraint(wlr_pointer_constraint_v1* constraint) {
+  if (wlr->pointer_state.focused_surface == constraint->surface) refresh_pointer(0);
+}
+
+void Seat::handle_button(wlr_pointer_button_event* event) {
+  wlr_idle_notifier_v1_notify_activity(server.idle_notifier, wlr);
+  if (grab_ != Grab::None) {
+    if (event->state == WL_POINTER_BUTTON_STATE_RELEASED) end_grab();
+    return;
+  }
+  if (event->state == WL_POINTER_BUTTON_STATE_PRESSED) {
+    wlr_surface* surface = nullptr;
+    double sx = 0, sy = 0;
+    SceneObject* object = server.object_at(cursor->x, cursor->y, &surface, &sx, &sy);
+    if (auto* view = dynamic_cast<View*>(object)) {
+      server.focus_view(view);
+      wlr_box g = view->geometry();
+      double x = cursor->x - g.x, y = cursor->y - g.y;
+      switch (view->decoration().part_at(x, y)) {
+        case DecorationPart::TitleBar: begin_move(*view); return;
+        case DecorationPart::CloseButton: view->close(); return;
+        case DecorationPart::Border: begin_resize(*view, view->decoration().edges_at(x, y)); return;
+        case DecorationPart::None: break;
+      }
+    } else if (auto* layer = dynamic_cast<LayerSurface*>(object)) {
+      if (layer->layer->current.keyboard_interactive != ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_NONE)
+        focus_layer(layer);
+    }
+  }
+  wlr_seat_pointer_notify_button(wlr, event->time_msec, event->button, event->state);
+}
+
+}  // namespace tranche

@@ -1,1 +1,406 @@
-// placeholder
+// Start-up and the life of one compositor instance, step by step.
+#include "server.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "layer_shell.hpp"
+#include "output.hpp"
+#include "seat.hpp"
+#include "view.hpp"
+#include "xdg_shell.hpp"
+#include "xwayland.hpp"
+
+namespace tranche {
+
+namespace {
+bool has_drm_device() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/dri", ec))
+    if (entry.path().filename().string().starts_with("card")) return true;
+  return false;
+}
+}  // namespace
+
+Server::Server(Options options, config::Config config)
+    : options_(std::move(options)), config_(std::move(config)) {}
+
+Server::~Server() {
+  ipc_server_.reset();
+  if (display) {
+    // Clients first: their resources reference the objects destroyed below.
+    wl_display_destroy_clients(display);
+  }
+  xwayland_.reset();
+  for (auto* source : {sigterm_, sigint_, sigchld_})
+    if (source) wl_event_source_remove(source);
+  if (backend) wlr_backend_destroy(backend);  // destroys outputs and input devices
+  seat.reset();
+  if (allocator) wlr_allocator_destroy(allocator);
+  if (renderer) wlr_renderer_destroy(renderer);
+  if (scene) wlr_scene_node_destroy(&scene->tree.node);
+  if (display) wl_display_destroy(display);
+}
+
+std::expected<void, std::string> Server::create_backend() {
+  BackendChoice choice = options_.backend;
+  if (choice == BackendChoice::Auto) {
+    if (getenv("WAYLAND_DISPLAY")) choice = BackendChoice::Wayland;
+    else if (getenv("DISPLAY")) choice = BackendChoice::X11;
+    else if (has_drm_device()) choice = BackendChoice::Drm;
+    else {
+      TLOG(WLR_INFO, "no display and no DRM device: running headless");
+      choice = BackendChoice::Headless;
+    }
+  }
+  backend_name = to_string(choice);
+  switch (choice) {
+    case BackendChoice::Headless:
+      backend = wlr_headless_backend_create(loop);
+      if (!backend) return std::unexpected("cannot create the headless backend");
+      for (int i = 0; i < options_.headless_outputs; ++i)
+        wlr_headless_add_output(backend, options_.output_width, options_.output_height);
+      break;
+    case BackendChoice::Wayland:
+      backend = wlr_wl_backend_create(loop, nullptr);
+      if (!backend) return std::unexpected("cannot connect to the Wayland compositor (WAYLAND_DISPLAY)");
+      wlr_wl_output_create(backend);
+      break;
+    case BackendChoice::X11:
+      backend = wlr_x11_backend_create(loop, nullptr);
+      if (!backend) return std::unexpected("cannot connect to the X server (DISPLAY)");
+      wlr_x11_output_create(backend);
+      break;
+    case BackendChoice::Drm:
+      if (!has_drm_device())
+        return std::unexpected(
+            "no DRM device (/dev/dri/card*): run inside a Wayland or X11 session, or use --backend headless");
+      // DRM outputs and libinput devices, through a seat (libseat: seatd, logind or builtin).
+      setenv("WLR_BACKENDS", "drm,libinput", 1);
+      backend = wlr_backend_autocreate(loop, &session);
+      if (!backend) return std::unexpected("cannot open the DRM backend (see the log above: seat, permissions?)");
+      break;
+    case BackendChoice::Auto: break;
+  }
+  return {};
+}
+
+std::expected<void, std::string> Server::start() {
+  display = wl_display_create();
+  loop = wl_display_get_event_loop(display);
+
+  // 1. Backend: where outputs and input devices come from.
+  if (auto result = create_backend(); !result) return result;
+
+  // 2. Renderer and allocator: how client buffers become pixels on outputs.
+  renderer = wlr_renderer_autocreate(backend);
+  if (!renderer) return std::unexpected("cannot create a renderer");
+  wlr_renderer_init_wl_display(renderer, display);  // wl_shm, and linux-dmabuf where the renderer can
+  allocator = wlr_allocator_autocreate(backend, renderer);
+  if (!allocator) return std::unexpected("cannot create an allocator");
+
+  // 3. The scene graph, in stacking order, and the output layout it mirrors.
+  scene = wlr_scene_create();
+  output_layout = wlr_output_layout_create(display);
+  scene_layout = wlr_scene_attach_output_layout(scene, output_layout);
+  for (wlr_scene_tree** tree : {&layers.background, &layers.bottom, &layers.views, &layers.top,
+                                &layers.fullscreen, &layers.overlay, &layers.popups})
+    *tree = wlr_scene_tree_create(&scene->tree);
+
+  // 4. Protocols clients talk to.
+  create_protocols();
+
+  // 5. Outputs and input.
+  seat = std::make_unique<Seat>(*this);
+  new_output_.connect(&backend->events.new_output, [this](void* data) {
+    handle_new_output(static_cast<wlr_output*>(data));
+  });
+  new_input_.connect(&backend->events.new_input, [this](void* data) {
+    seat->add_input_device(static_cast<wlr_input_device*>(data));
+  });
+  xwayland_ = Xwayland::create(*this);  // lazy: X starts when a client connects
+  output_layout_change_.connect(&output_layout->events.change, [this](void*) { arrange_outputs(); });
+
+  // 6. The socket clients connect to.
+  if (options_.socket) {
+    if (wl_display_add_socket(display, options_.socket->c_str()) != 0)
+      return std::unexpected("cannot listen on Wayland socket '" + *options_.socket + "' (in use?)");
+    socket_name = *options_.socket;
+  } else {
+    const char* name = wl_display_add_socket_auto(display);
+    if (!name) return std::unexpected("cannot create a Wayland socket (is XDG_RUNTIME_DIR set?)");
+    socket_name = name;
+  }
+
+  if (!wlr_backend_start(backend)) return std::unexpected("cannot start the backend");
+  setenv("WAYLAND_DISPLAY", socket_name.c_str(), 1);
+  unsetenv("DISPLAY");  // children use our Xwayland, if any, not the host's X server
+  if (xwayland_) xwayland_->export_display();
+
+  // 7. IPC for tranchectl.
+  register_ipc_commands();
+  if (auto path = ipc::socket_path_for(socket_name); !path.empty()) {
+    auto ipc = ipc::Server::create(loop, path, ipc_dispatcher_);
+    if (!ipc) return std::unexpected("IPC: " + ipc.error());
+    ipc_server_ = std::move(*ipc);
+    setenv(ipc::kSocketEnv, path.c_str(), 1);
+  }
+
+  // 8. Signals: SIGTERM/SIGINT end the loop cleanly; children are reaped.
+  auto on_terminate = [](int, void* data) {
+    static_cast<Server*>(data)->terminate();
+    return 0;
+  };
+  sigterm_ = wl_event_loop_add_signal(loop, SIGTERM, on_terminate, this);
+  sigint_ = wl_event_loop_add_signal(loop, SIGINT, on_terminate, this);
+  sigchld_ = wl_event_loop_add_signal(loop, SIGCHLD, [](int, void*) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {}
+    return 0;
+  }, nullptr);
+
+  TLOG(WLR_INFO, "running on WAYLAND_DISPLAY=%s (backend %s)", socket_name.c_str(), backend_name);
+  run_startup_commands();
+  return {};
+}
+
+void Server::create_protocols() {
+  compositor = wlr_compositor_create(display, 6, renderer);
+  wlr_subcompositor_create(display);
+  wlr_data_device_manager_create(display);
+  wlr_primary_selection_v1_device_manager_create(display);
+  wlr_data_control_manager_v1_create(display);
+  wlr_viewporter_create(display);
+  wlr_fractional_scale_manager_v1_create(display, 1);
+  wlr_single_pixel_buffer_manager_v1_create(display);
+  wlr_presentation_create(display, backend);
+  wlr_xdg_output_manager_v1_create(display, output_layout);
+  wlr_screencopy_manager_v1_create(display);
+  wlr_export_dmabuf_manager_v1_create(display);
+  wlr_gamma_control_manager_v1_create(display);
+  foreign_toplevels = wlr_foreign_toplevel_manager_v1_create(display);
+  idle_notifier = wlr_idle_notifier_v1_create(display);
+  relative_pointer = wlr_relative_pointer_manager_v1_create(display);
+
+  xdg_shell = wlr_xdg_shell_create(display, 6);
+  new_toplevel_.connect(&xdg_shell->events.new_toplevel, [this](void* data) {
+    handle_new_xdg_toplevel(*this, static_cast<wlr_xdg_toplevel*>(data));
+  });
+  new_popup_.connect(&xdg_shell->events.new_popup, [this](void* data) {
+    handle_new_xdg_popup(*this, static_cast<wlr_xdg_popup*>(data));
+  });
+
+  layer_shell = wlr_layer_shell_v1_create(display, 4);
+  new_layer_surface_.connect(&layer_shell->events.new_surface, [this](void* data) {
+    handle_new_layer_surface(*this, static_cast<wlr_layer_surface_v1*>(data));
+  });
+
+  auto* decorations = wlr_xdg_decoration_manager_v1_create(display);
+  new_decoration_.connect(&decorations->events.new_toplevel_decoration, [this](void* data) {
+    auto* decoration = static_cast<wlr_xdg_toplevel_decoration_v1*>(data);
+    auto* content = static_cast<wlr_scene_tree*>(decoration->toplevel->base->data);
+    if (!content || !content->node.parent) return;
+    auto* owner = static_cast<SceneObject*>(content->node.parent->node.data);
+    if (auto* view = dynamic_cast<View*>(owner)) view->set_decoration(decoration);
+  });
+
+  activation = wlr_xdg_activation_v1_create(display);
+  request_activate_.connect(&activation->events.request_activate, [this](void* data) {
+    auto* event = static_cast<wlr_xdg_activation_v1_request_activate_event*>(data);
+    wlr_xdg_toplevel* toplevel = wlr_xdg_toplevel_try_from_wlr_surface(event->surface);
+    if (!toplevel || !toplevel->base->data) return;
+    auto* content = static_cast<wlr_scene_tree*>(toplevel->base->data);
+    if (auto* view = dynamic_cast<View*>(static_cast<SceneObject*>(content->node.parent->node.data)))
+      if (view->mapped()) focus_view(view);
+  });
+
+  idle_inhibit = wlr_idle_inhibit_v1_create(display);
+  new_idle_inhibitor_.connect(&idle_inhibit->events.new_inhibitor, [this](void*) {
+    wlr_idle_notifier_v1_set_inhibited(idle_notifier, true);
+  });
+
+  pointer_constraints = wlr_pointer_constraints_v1_create(display);
+  new_pointer_constraint_.connect(&pointer_constraints->events.new_constraint, [this](void* data) {
+    seat->add_pointer_constraint(static_cast<wlr_pointer_constraint_v1*>(data));
+  });
+
+  auto* virtual_keyboards = wlr_virtual_keyboard_manager_v1_create(display);
+  new_virtual_keyboard_.connect(&virtual_keyboards->events.new_virtual_keyboard, [this](void* data) {
+    seat->add_virtual_keyboard(static_cast<wlr_virtual_keyboard_v1*>(data));
+  });
+  auto* virtual_pointers = wlr_virtual_pointer_manager_v1_create(display);
+  new_virtual_pointer_.connect(&virtual_pointers->events.new_virtual_pointer, [this](void* data) {
+    seat->add_virtual_pointer(static_cast<wlr_virtual_pointer_v1_new_pointer_event*>(data));
+  });
+
+  // wlr-output-management (wlr-randr, kanshi) and wlr-output-power-management.
+  output_manager = wlr_output_manager_v1_create(display);
+  output_manager_apply_.connect(&output_manager->events.apply, [this](void* data) {
+    handle_output_manager_apply(static_cast<wlr_output_configuration_v1*>(data), false);
+  });
+  output_manager_test_.connect(&output_manager->events.test, [this](void* data) {
+    handle_output_manager_apply(static_cast<wlr_output_configuration_v1*>(data), true);
+  });
+  auto* power = wlr_output_power_manager_v1_create(display);
+  output_power_set_mode_.connect(&power->events.set_mode, [](void* data) {
+    auto* event = static_cast<wlr_output_power_v1_set_mode_event*>(data);
+    wlr_output_state state;
+    wlr_output_state_init(&state);
+    wlr_output_state_set_enabled(&state, event->mode == ZWLR_OUTPUT_POWER_V1_MODE_ON);
+    wlr_output_commit_state(event->output, &state);
+    wlr_output_state_finish(&state);
+  });
+}
+
+void Server::handle_new_output(wlr_output* wlr) {
+  outputs_.push_back(std::make_unique<Output>(*this, wlr));
+  arrange_outputs();
+}
+
+void Server::arrange_outputs() {
+  for (auto& output : outputs_) output->arrange();
+  update_output_manager();
+}
+
+void Server::update_output_manager() {
+  if (!output_manager) return;
+  wlr_output_configuration_v1* config = wlr_output_configuration_v1_create();
+  for (auto& output : outputs_) {
+    auto* head = wlr_output_configuration_head_v1_create(config, output->wlr);
+    wlr_box box = output->layout_box();
+    head->state.x = box.x;
+    head->state.y = box.y;
+  }
+  wlr_output_manager_v1_set_configuration(output_manager, config);
+}
+
+void Server::handle_output_manager_apply(wlr_output_configuration_v1* config, bool test_only) {
+  bool ok = true;
+  wlr_output_configuration_head_v1* head;
+  wl_list_for_each(head, &config->heads, link) {
+    wlr_output_state state;
+    wlr_output_state_init(&state);
+    wlr_output_head_v1_state_apply(&head->state, &state);
+    ok = ok && (test_only ? wlr_output_test_state(head->state.output, &state)
+                          : wlr_output_commit_state(head->state.output, &state));
+    wlr_output_state_finish(&state);
+    if (ok && !test_only) {
+      if (head->state.enabled)
+        wlr_output_layout_add(output_layout, head->state.output, head->state.x, head->state.y);
+      else
+        wlr_output_layout_remove(output_layout, head->state.output);
+    }
+  }
+  ok ? wlr_output_configuration_v1_send_succeeded(config) : wlr_output_configuration_v1_send_failed(config);
+  wlr_output_configuration_v1_destroy(config);
+  if (!test_only) arrange_outputs();
+}
+
+int Server::run() {
+  wl_display_run(display);
+  return 0;
+}
+
+void Server::terminate() { wl_display_terminate(display); }
+
+void Server::spawn(const std::string& command) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    TLOG(WLR_ERROR, "cannot start '%s': %s", command.c_str(), strerror(errno));
+    return;
+  }
+  if (pid == 0) {
+    setsid();
+    sigset_t set;
+    sigemptyset(&set);
+    sigprocmask(SIG_SETMASK, &set, nullptr);  // wl_event_loop_add_signal blocked these
+    execl("/bin/sh", "/bin/sh", "-c", command.c_str(), nullptr);
+    _exit(127);
+  }
+  TLOG(WLR_INFO, "started '%s' (pid %d)", command.c_str(), pid);
+}
+
+void Server::run_startup_commands() {
+  for (const auto& command : config_.startup) spawn(command);
+  for (const auto& command : options_.startup) spawn(command);
+}
+
+std::expected<void, std::string> Server::reload_config() {
+  std::filesystem::path path = options_.config_path ? std::filesystem::path(*options_.config_path)
+                                                    : config::default_path();
+  std::error_code ec;
+  config::Config next;
+  if (!options_.config_path && !std::filesystem::exists(path, ec)) {
+    next = config::defaults();
+  } else {
+    auto loaded = config::load_file(path);
+    if (!loaded) return std::unexpected("config not reloaded, keeping the running one: " + loaded.error().to_string());
+    next = std::move(*loaded);
+  }
+  config_ = std::move(next);
+  seat->apply_config(config_);
+  for (auto& output : outputs_) output->apply_config(config_);
+  arrange_outputs();
+  TLOG(WLR_INFO, "configuration reloaded from %s", path.c_str());
+  return {};
+}
+
+// --- focus and stacking ---------------------------------------------------------
+
+View* Server::focused_view() const {
+  if (views_.empty()) return nullptr;
+  View* front = views_.front();
+  return front->activated() ? front : nullptr;
+}
+
+void Server::focus_view(View* view) {
+  View* previous = focused_view();
+  if (previous && previous != view) previous->set_activated(false);
+  if (!view) {
+    seat->focus_surface(nullptr);
+    return;
+  }
+  view->raise();
+  view->set_activated(true);
+  seat->focus_surface(view->surface());
+}
+
+void Server::cycle_focus() {
+  if (views_.size() < 2) return;
+  // The bottom-most window comes to the front; repeated presses visit all.
+  focus_view(views_.back());
+}
+
+void Server::close_focused() {
+  if (View* view = focused_view()) view->close();
+}
+
+SceneObject* Server::object_at(double lx, double ly, wlr_surface** surface, double* sx, double* sy) {
+  wlr_scene_node* node = wlr_scene_node_at(&scene->tree.node, lx, ly, sx, sy);
+  if (!node) return nullptr;
+  if (node->type == WLR_SCENE_NODE_BUFFER) {
+    wlr_scene_surface* scene_surface = wlr_scene_surface_try_from_buffer(wlr_scene_buffer_from_node(node));
+    if (scene_surface) *surface = scene_surface->surface;
+  }
+  for (wlr_scene_tree* tree = node->parent; tree; tree = tree->node.parent)
+    if (tree->node.data) return static_cast<SceneObject*>(tree->node.data);
+  return nullptr;
+}
+
+// --- outputs ---------------------------------------------------------------------
+
+Output* Server::output_of(wlr_output* output) { return output ? static_cast<Output*>(output->data) : nullptr; }
+
+Output* Server::output_at(double lx, double ly) {
+  return output_of(wlr_output_layout_output_at(output_layout, lx, ly));
+}
+
+Output* Server::focused_output() {
+  if (Output* output = output_at(seat->cursor->x, seat->cursor->y)) return output;
+  for (auto& output : outputs_)
+    if (output->wlr->enabled) return output.get();
+  return nullptr;
+}
+
+}  // namespace tranche

@@ -1,1 +1,279 @@
-// placeholder
+#include "view.hpp"
+
+#include <algorithm>
+
+#include "output.hpp"
+#include "seat.hpp"
+
+namespace tranche {
+
+View::View(Server& server, wlr_xdg_toplevel* toplevel)
+    : server(server),
+      toplevel(toplevel),
+      tree(wlr_scene_tree_create(server.layers.views)),
+      id(server.next_surface_id()),
+      content_(wlr_scene_xdg_surface_create(tree, toplevel->base)),
+      decoration_(tree) {
+  tree->node.data = static_cast<SceneObject*>(this);
+  // Popups find their parent's scene tree here.
+  toplevel->base->data = content_;
+  wlr_scene_node_set_enabled(&tree->node, false);
+
+  wlr_xdg_surface* base = toplevel->base;
+  map_.connect(&base->surface->events.map, [this](void*) { handle_map(); });
+  unmap_.connect(&base->surface->events.unmap, [this](void*) { handle_unmap(); });
+  commit_.connect(&base->surface->events.commit, [this](void*) { handle_commit(); });
+  destroy_.connect(&toplevel->events.destroy, [this](void*) { delete this; });
+
+  request_move_.connect(&toplevel->events.request_move, [this](void*) {
+    if (mapped_) this->server.seat->begin_move(*this);
+  });
+  request_resize_.connect(&toplevel->events.request_resize, [this](void* data) {
+    auto* event = static_cast<wlr_xdg_toplevel_resize_event*>(data);
+    if (mapped_) this->server.seat->begin_resize(*this, event->edges);
+  });
+  request_maximize_.connect(&toplevel->events.request_maximize, [this](void*) {
+    if (this->toplevel->base->initialized) set_maximized(this->toplevel->requested.maximized);
+  });
+  request_fullscreen_.connect(&toplevel->events.request_fullscreen, [this](void*) {
+    if (!this->toplevel->base->initialized) return;
+    Output* target = nullptr;
+    if (wlr_output* o = this->toplevel->requested.fullscreen_output) target = this->server.output_of(o);
+    set_fullscreen(this->toplevel->requested.fullscreen, target);
+  });
+  set_title_.connect(&toplevel->events.set_title, [this](void*) {
+    if (foreign_ && this->toplevel->title) wlr_foreign_toplevel_handle_v1_set_title(foreign_, this->toplevel->title);
+  });
+  set_app_id_.connect(&toplevel->events.set_app_id, [this](void*) {
+    if (foreign_ && this->toplevel->app_id)
+      wlr_foreign_toplevel_handle_v1_set_app_id(foreign_, this->toplevel->app_id);
+  });
+}
+
+View::~View() {
+  if (mapped_) handle_unmap();
+  // Listeners go before the scene nodes they may touch.
+  map_.disconnect();
+  unmap_.disconnect();
+  commit_.disconnect();
+  decoration_request_mode_.disconnect();
+  decoration_destroy_.disconnect();
+  toplevel->base->data = nullptr;
+  wlr_scene_node_destroy(&tree->node);  // with the content and decoration below it
+}
+
+wlr_box View::geometry() const {
+  wlr_box box{};
+  wlr_xdg_surface_get_geometry(toplevel->base, &box);
+  return {x_, y_, box.width, box.height};
+}
+
+void View::move_to(int x, int y) {
+  x_ = x;
+  y_ = y;
+  wlr_scene_node_set_position(&tree->node, x, y);
+}
+
+void View::set_size(int width, int height) {
+  wlr_xdg_toplevel_set_size(toplevel, std::max(width, 1), std::max(height, 1));
+}
+
+void View::set_activated(bool activated) {
+  activated_ = activated;
+  if (toplevel->base->initialized) wlr_xdg_toplevel_set_activated(toplevel, activated);
+  if (foreign_) wlr_foreign_toplevel_handle_v1_set_activated(foreign_, activated);
+  update_decoration();
+}
+
+void View::raise() {
+  wlr_scene_node_raise_to_top(&tree->node);
+  auto& views = server.views();
+  views.remove(this);
+  views.push_front(this);
+}
+
+Output* View::output() const {
+  wlr_box g = geometry();
+  wlr_output* o = wlr_output_layout_output_at(server.output_layout, g.x + g.width / 2.0, g.y + g.height / 2.0);
+  if (!o) o = wlr_output_layout_output_at(server.output_layout, g.x, g.y);
+  return o ? server.output_of(o) : nullptr;
+}
+
+void View::close() { wlr_xdg_toplevel_send_close(toplevel); }
+
+void View::set_fullscreen(bool fullscreen, Output* target) {
+  if (!toplevel->base->initialized) return;
+  if (fullscreen == fullscreen_) {
+    wlr_xdg_surface_schedule_configure(toplevel->base);  // the protocol wants an answer
+    return;
+  }
+  Output* out = target ? target : (output() ? output() : server.focused_output());
+  if (fullscreen && !out) return;
+  if (fullscreen) {
+    if (!restore_) restore_ = geometry();
+    fullscreen_ = true;
+    wlr_scene_node_reparent(&tree->node, server.layers.fullscreen);
+    wlr_box box = out->layout_box();
+    move_to(box.x, box.y);
+    set_size(box.width, box.height);
+  } else {
+    fullscreen_ = false;
+    wlr_scene_node_reparent(&tree->node, server.layers.views);
+    if (maximized_) {
+      fit_to_output();
+    } else if (restore_) {
+      move_to(restore_->x, restore_->y);
+      set_size(restore_->width, restore_->height);
+      restore_.reset();
+    }
+  }
+  wlr_xdg_toplevel_set_fullscreen(toplevel, fullscreen);
+  if (foreign_) wlr_foreign_toplevel_handle_v1_set_fullscreen(foreign_, fullscreen);
+  update_decoration();
+}
+
+void View::set_maximized(bool maximized) {
+  if (!toplevel->base->initialized) return;
+  if (maximized == maximized_) {
+    wlr_xdg_surface_schedule_configure(toplevel->base);
+    return;
+  }
+  maximized_ = maximized;
+  if (maximized) {
+    if (!restore_) restore_ = geometry();
+    fit_to_output();
+  } else if (restore_ && !fullscreen_) {
+    move_to(restore_->x, restore_->y);
+    set_size(restore_->width, restore_->height);
+    restore_.reset();
+  }
+  wlr_xdg_toplevel_set_maximized(toplevel, maximized);
+  if (foreign_) wlr_foreign_toplevel_handle_v1_set_maximized(foreign_, maximized);
+}
+
+void View::fit_to_output() {
+  Output* out = output() ? output() : server.focused_output();
+  if (!out) return;
+  if (fullscreen_) {
+    wlr_box box = out->layout_box();
+    move_to(box.x, box.y);
+    set_size(box.width, box.height);
+  } else if (maximized_) {
+    wlr_box area = out->usable_area();
+    int top = decoration_.visible() ? Decoration::kTitleHeight + Decoration::kBorder : 0;
+    int side = decoration_.visible() ? Decoration::kBorder : 0;
+    move_to(area.x + side, area.y + top);
+    set_size(area.width - 2 * side, area.height - top - side);
+  }
+}
+
+void View::place_initially() {
+  Output* out = server.focused_output();
+  if (!out) return;
+  wlr_box area = out->usable_area();
+  wlr_box g = geometry();
+  int top = decoration_.visible() ? Decoration::kTitleHeight + Decoration::kBorder : 0;
+  int x = area.x + (area.width - g.width) / 2;
+  int y = area.y + (area.height - g.height + top) / 2;
+  move_to(std::max(x, area.x), std::max(y, area.y + top));
+}
+
+void View::handle_commit() {
+  wlr_xdg_surface* base = toplevel->base;
+  if (base->initial_commit) {
+    // First commit: answer with a configure; size 0x0 lets the client choose.
+    apply_decoration_mode();
+    if (Output* out = server.focused_output()) {
+      wlr_box area = out->usable_area();
+      wlr_xdg_toplevel_set_bounds(toplevel, area.width, area.height);
+    }
+    wlr_xdg_toplevel_set_wm_capabilities(toplevel, WLR_XDG_TOPLEVEL_WM_CAPABILITIES_MAXIMIZE |
+                                                      WLR_XDG_TOPLEVEL_WM_CAPABILITIES_FULLSCREEN);
+    wlr_xdg_toplevel_set_size(toplevel, 0, 0);
+    return;
+  }
+  wlr_box box{};
+  wlr_xdg_surface_get_geometry(base, &box);
+  // Content is offset so the window geometry's corner sits at the tree origin.
+  wlr_scene_node_set_position(&content_->node, -box.x, -box.y);
+  if (box.width != last_geometry_.width || box.height != last_geometry_.height) {
+    server.seat->view_resized(*this, last_geometry_, box);
+    last_geometry_ = box;
+    update_decoration();
+  }
+}
+
+void View::handle_map() {
+  mapped_ = true;
+  wlr_box box{};
+  wlr_xdg_surface_get_geometry(toplevel->base, &box);
+  last_geometry_ = box;
+  wlr_scene_node_set_position(&content_->node, -box.x, -box.y);
+  if (!fullscreen_ && !maximized_) place_initially();
+  wlr_scene_node_set_enabled(&tree->node, true);
+  server.views().push_front(this);
+
+  foreign_ = wlr_foreign_toplevel_handle_v1_create(server.foreign_toplevels);
+  if (toplevel->title) wlr_foreign_toplevel_handle_v1_set_title(foreign_, toplevel->title);
+  if (toplevel->app_id) wlr_foreign_toplevel_handle_v1_set_app_id(foreign_, toplevel->app_id);
+  if (Output* out = output()) wlr_foreign_toplevel_handle_v1_output_enter(foreign_, out->wlr);
+  foreign_activate_.connect(&foreign_->events.request_activate, [this](void*) { server.focus_view(this); });
+  foreign_close_.connect(&foreign_->events.request_close, [this](void*) { close(); });
+  foreign_maximize_.connect(&foreign_->events.request_maximize, [this](void* data) {
+    set_maximized(static_cast<wlr_foreign_toplevel_handle_v1_maximized_event*>(data)->maximized);
+  });
+  foreign_fullscreen_.connect(&foreign_->events.request_fullscreen, [this](void* data) {
+    auto* event = static_cast<wlr_foreign_toplevel_handle_v1_fullscreen_event*>(data);
+    set_fullscreen(event->fullscreen, event->output ? server.output_of(event->output) : nullptr);
+  });
+
+  update_decoration();
+  server.focus_view(this);
+}
+
+void View::handle_unmap() {
+  mapped_ = false;
+  wlr_scene_node_set_enabled(&tree->node, false);
+  server.seat->view_unmapped(*this);
+  bool was_focused = server.focused_view() == this;
+  server.views().remove(this);
+  foreign_activate_.disconnect();
+  foreign_close_.disconnect();
+  foreign_maximize_.disconnect();
+  foreign_fullscreen_.disconnect();
+  if (foreign_) wlr_foreign_toplevel_handle_v1_destroy(foreign_);
+  foreign_ = nullptr;
+  if (was_focused) server.focus_view(server.views().empty() ? nullptr : server.views().front());
+}
+
+void View::set_decoration(wlr_xdg_toplevel_decoration_v1* decoration) {
+  xdg_decoration_ = decoration;
+  decoration_request_mode_.connect(&decoration->events.request_mode, [this](void*) { apply_decoration_mode(); });
+  decoration_destroy_.connect(&decoration->events.destroy, [this](void*) {
+    decoration_request_mode_.disconnect();
+    decoration_destroy_.disconnect();
+    xdg_decoration_ = nullptr;
+    update_decoration();
+  });
+  apply_decoration_mode();
+}
+
+void View::apply_decoration_mode() {
+  // Only once the surface can take a configure; the initial commit calls us again.
+  if (!xdg_decoration_ || !toplevel->base->initialized) return;
+  // We draw decorations unless the client insists on its own.
+  auto mode = xdg_decoration_->requested_mode == WLR_XDG_TOPLEVEL_DECORATION_V1_MODE_CLIENT_SIDE
+                  ? WLR_XDG_TOPLEVEL_DECORATION_V1_MODE_CLIENT_SIDE
+                  : WLR_XDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE;
+  wlr_xdg_toplevel_decoration_v1_set_mode(xdg_decoration_, mode);
+  update_decoration();
+}
+
+void View::update_decoration() {
+  bool ssd = xdg_decoration_ &&
+             xdg_decoration_->scheduled_mode == WLR_XDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE && !fullscreen_;
+  decoration_.set_visible(ssd && mapped_);
+  if (ssd) decoration_.update(last_geometry_.width, last_geometry_.height, activated_);
+}
+
+}  // namespace tranche

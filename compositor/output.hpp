@@ -1,0 +1,40 @@
+// One wlr_output: its mode/scale/transform from the config, its place in the
+// layout and the scene, its frame loop, and the area layer surfaces leave free.
+#pragma once
+
+#include "listener.hpp"
+#include "server.hpp"
+
+namespace tranche {
+
+class Output {
+ public:
+  Output(Server& server, wlr_output* output);
+  ~Output();
+
+  // Applies the config entry for this output (or the preferred mode); commits.
+  void apply_config(const config::Config& config);
+  // Lays out layer surfaces, then the views that depend on the usable area.
+  void arrange();
+
+  wlr_box layout_box() const;  // where the output sits in the layout
+  wlr_box usable_area() const { return usable_; }  // layout coordinates
+
+  Server& server;
+  wlr_output* wlr;
+  wlr_scene_output* scene_output = nullptr;
+
+ private:
+  void render_frame();
+
+  wlr_scene_rect* background_ = nullptr;
+  wlr_box usable_{};
+  Listener frame_;
+  Listener request_state_;
+  Listener destroy_;
+  Listener scene_output_destroy_;
+};
+
+const char* transform_name(wl_output_transform transform);
+
+}  // namespace tranche

@@ -1,0 +1,86 @@
+// The seat: keyboards (physical and virtual), pointers, the cursor, focus,
+// keybindings, and interactive move/resize grabs.
+#pragma once
+
+#include <list>
+#include <memory>
+
+#include "listener.hpp"
+#include "server.hpp"
+
+namespace tranche {
+
+class Seat;
+class LayerSurface;
+
+class Keyboard {
+ public:
+  Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual);
+  ~Keyboard();
+  // Physical keyboards follow the config; virtual ones keep the client's keymap.
+  void apply_config(const config::KeyboardConfig& config);
+
+  wlr_keyboard* wlr;
+  const bool is_virtual;
+
+ private:
+  bool handle_binding(xkb_keysym_t const* syms, int count, uint32_t modifiers);
+  Seat& seat_;
+  Listener modifiers_, key_, destroy_;
+};
+
+class Seat {
+ public:
+  explicit Seat(Server& server);
+  ~Seat();
+
+  void add_input_device(wlr_input_device* device);
+  void add_virtual_keyboard(wlr_virtual_keyboard_v1* keyboard);
+  void add_virtual_pointer(wlr_virtual_pointer_v1_new_pointer_event* event);
+  void add_pointer_constraint(wlr_pointer_constraint_v1* constraint);
+  void remove_keyboard(Keyboard* keyboard);
+  void apply_config(const config::Config& config);
+
+  void focus_surface(wlr_surface* surface);  // keyboard focus, nullptr clears
+  void focus_layer(LayerSurface* layer);
+  void begin_move(View& view);
+  void begin_resize(View& view, uint32_t edges);
+  void view_resized(View& view, const wlr_box& before, const wlr_box& after);
+  void view_unmapped(View& view);
+  void layer_unmapped(LayerSurface& layer);
+  // Re-evaluates pointer focus, e.g. after windows moved under a still cursor.
+  void refresh_pointer(uint32_t time_msec);
+
+  Server& server;
+  wlr_seat* wlr;
+  wlr_cursor* cursor;
+  wlr_xcursor_manager* xcursor;
+
+ private:
+  enum class Grab { None, Move, Resize };
+  void handle_motion(uint32_t time_msec, double dx, double dy, double dx_unaccel, double dy_unaccel,
+                     wlr_input_device* device);
+  void handle_button(wlr_pointer_button_event* event);
+  void update_capabilities();
+  void end_grab();
+  bool pointer_locked(double dx, double dy);
+
+  std::list<std::unique_ptr<Keyboard>> keyboards_;
+  bool has_pointer_ = false;
+  LayerSurface* focused_layer_ = nullptr;
+  wlr_pointer_constraint_v1* active_constraint_ = nullptr;
+
+  Grab grab_ = Grab::None;
+  View* grab_view_ = nullptr;
+  double grab_x_ = 0, grab_y_ = 0;  // cursor at grab start
+  wlr_box grab_box_{};             // view geometry at grab start
+  uint32_t grab_edges_ = 0;
+
+  wlr_scene_tree* drag_icons_;
+  Listener motion_, motion_absolute_, button_, axis_, frame_;
+  Listener request_cursor_, request_selection_, request_primary_selection_;
+  Listener request_start_drag_, start_drag_, cursor_shape_;
+  Listener constraint_destroy_;
+};
+
+}  // namespace tranche

@@ -1,0 +1,153 @@
+// The Server owns every wlroots object of one compositor instance and the C++
+// objects wrapped around them. There is no global state beyond it.
+#pragma once
+
+#include <expected>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "ipc/ipc.hpp"
+#include "listener.hpp"
+#include "options.hpp"
+#include "wlr.hpp"
+
+namespace tranche {
+
+class Output;
+class View;
+class LayerSurface;
+class Seat;
+class Xwayland;
+
+// Every scene node that stands for one of our objects carries a pointer to a
+// SceneObject in node->data, so hit-testing can find the owner.
+struct SceneObject {
+  virtual ~SceneObject() = default;
+};
+
+// Stacking order of the scene, bottom to top.
+struct SceneLayers {
+  wlr_scene_tree* background;  // output backgrounds, layer-shell background
+  wlr_scene_tree* bottom;      // layer-shell bottom
+  wlr_scene_tree* views;       // toplevel windows
+  wlr_scene_tree* top;         // layer-shell top
+  wlr_scene_tree* fullscreen;  // fullscreen windows cover panels
+  wlr_scene_tree* overlay;     // layer-shell overlay
+  wlr_scene_tree* popups;      // layer-shell popups stay above everything
+};
+
+class Server {
+ public:
+  Server(Options options, config::Config config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Creates the backend, renderer, protocols and the listening socket.
+  std::expected<void, std::string> start();
+  // Runs the event loop until terminate(); returns the exit code.
+  int run();
+  void terminate();
+
+  // Runs `command` with `sh -c` in a new session, with this instance's environment.
+  void spawn(const std::string& command);
+
+  // Configuration.
+  std::expected<void, std::string> reload_config();
+  const config::Config& config() const { return config_; }
+  const Options& options() const { return options_; }
+
+  // Views, front (top of the stack) first.
+  std::list<View*>& views() { return views_; }
+  View* focused_view() const;
+  void focus_view(View* view);
+  void cycle_focus();
+  void close_focused();
+  // The view (or layer surface) under a layout point, and the surface within it.
+  SceneObject* object_at(double lx, double ly, wlr_surface** surface, double* sx, double* sy);
+
+  // Outputs.
+  std::list<std::unique_ptr<Output>>& outputs() { return outputs_; }
+  Output* output_at(double lx, double ly);
+  Output* output_of(wlr_output* output);
+  Output* focused_output();  // under the cursor, else the first one
+  void arrange_outputs();    // after layout or layer changes
+
+  // wlroots objects shared by the modules.
+  wl_display* display = nullptr;
+  wl_event_loop* loop = nullptr;
+  wlr_backend* backend = nullptr;
+  wlr_session* session = nullptr;
+  wlr_renderer* renderer = nullptr;
+  wlr_allocator* allocator = nullptr;
+  wlr_compositor* compositor = nullptr;
+  wlr_scene* scene = nullptr;
+  wlr_scene_output_layout* scene_layout = nullptr;
+  wlr_output_layout* output_layout = nullptr;
+  SceneLayers layers{};
+  wlr_xdg_shell* xdg_shell = nullptr;
+  wlr_layer_shell_v1* layer_shell = nullptr;
+  wlr_foreign_toplevel_manager_v1* foreign_toplevels = nullptr;
+  wlr_xdg_activation_v1* activation = nullptr;
+  wlr_output_manager_v1* output_manager = nullptr;
+  wlr_idle_notifier_v1* idle_notifier = nullptr;
+  wlr_idle_inhibit_manager_v1* idle_inhibit = nullptr;
+  wlr_relative_pointer_manager_v1* relative_pointer = nullptr;
+  wlr_pointer_constraints_v1* pointer_constraints = nullptr;
+  std::unique_ptr<Seat> seat;
+  std::string socket_name;
+  const char* backend_name = "";
+
+  // Ids for IPC: stable for a surface's life, never reused within an instance.
+  uint64_t next_surface_id() { return ++surface_ids_; }
+
+  std::list<std::unique_ptr<LayerSurface>> layer_surfaces;
+  Xwayland* xwayland() { return xwayland_.get(); }
+
+ private:
+  std::expected<void, std::string> create_backend();
+  void create_protocols();
+  void handle_new_output(wlr_output* output);
+  void handle_output_manager_apply(wlr_output_configuration_v1* config, bool test_only);
+  void update_output_manager();
+  void register_ipc_commands();
+  void run_startup_commands();
+
+  Options options_;
+  config::Config config_;
+  std::list<View*> views_;
+  std::list<std::unique_ptr<Output>> outputs_;
+  std::unique_ptr<Xwayland> xwayland_;
+  ipc::Dispatcher ipc_dispatcher_;
+  std::unique_ptr<ipc::Server> ipc_server_;
+  uint64_t surface_ids_ = 0;
+  wl_event_source* sigterm_ = nullptr;
+  wl_event_source* sigint_ = nullptr;
+  wl_event_source* sigchld_ = nullptr;
+
+  Listener new_output_;
+  Listener new_input_;
+  Listener new_toplevel_;
+  Listener new_popup_;
+  Listener new_layer_surface_;
+  Listener new_decoration_;
+  Listener request_activate_;
+  Listener output_layout_change_;
+  Listener output_manager_apply_;
+  Listener output_manager_test_;
+  Listener output_power_set_mode_;
+  Listener new_virtual_keyboard_;
+  Listener new_virtual_pointer_;
+  Listener new_pointer_constraint_;
+  Listener new_idle_inhibitor_;
+
+  friend struct IpcCommands;
+};
+
+// Logs through wlroots' logger with a printf format.
+#define TLOG(verb, fmt, ...) _wlr_log(verb, "[tranche] " fmt, ##__VA_ARGS__)
+
+}  // namespace tranche
