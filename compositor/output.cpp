@@ -86,9 +86,11 @@ void Output::apply_config(const config::Config& config) {
     }
     if (!mode && !(conf && conf->mode && wl_list_empty(&wlr->modes))) mode = wlr_output_preferred_mode(wlr);
     if (mode) wlr_output_state_set_mode(&state, mode);
-    if (conf && conf->scale) wlr_output_state_set_scale(&state, static_cast<float>(*conf->scale));
-    if (conf && conf->transform)
-      wlr_output_state_set_transform(&state, static_cast<wl_output_transform>(*conf->transform));
+    // Unset values go back to defaults, so removing a key and reloading undoes it.
+    wlr_output_state_set_scale(&state, conf && conf->scale ? static_cast<float>(*conf->scale) : 1.0f);
+    wlr_output_state_set_transform(&state, conf && conf->transform
+                                               ? static_cast<wl_output_transform>(*conf->transform)
+                                               : WL_OUTPUT_TRANSFORM_NORMAL);
   }
   if (!wlr_output_commit_state(wlr, &state))
     TLOG(WLR_ERROR, "output %s: the configured state was refused", wlr->name);

@@ -27,9 +27,18 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
     wlr_idle_notifier_v1_notify_activity(seat_.server.idle_notifier, seat_.wlr);
     bool handled = false;
     if (event->state == WL_KEYBOARD_KEY_STATE_PRESSED && wlr->xkb_state) {
+      // Translated keysyms first ("Logo+Shift+q" sees Q), then the key's base
+      // level, so Shift+Tab or Logo+Shift+1 match though xkb reports other syms.
+      xkb_keycode_t keycode = event->keycode + 8;
+      uint32_t modifiers = wlr_keyboard_get_modifiers(wlr);
       const xkb_keysym_t* syms;
-      int count = xkb_state_key_get_syms(wlr->xkb_state, event->keycode + 8, &syms);
-      handled = handle_binding(syms, count, wlr_keyboard_get_modifiers(wlr));
+      int count = xkb_state_key_get_syms(wlr->xkb_state, keycode, &syms);
+      handled = handle_binding(syms, count, modifiers);
+      if (!handled) {
+        xkb_layout_index_t layout = xkb_state_key_get_layout(wlr->xkb_state, keycode);
+        count = xkb_keymap_key_get_syms_by_level(wlr->keymap, keycode, layout, 0, &syms);
+        handled = handle_binding(syms, count, modifiers);
+      }
     }
     if (!handled) {
       wlr_seat_set_keyboard(seat_.wlr, wlr);

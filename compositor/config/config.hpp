@@ -49,7 +49,7 @@ struct KeyboardConfig {
 struct Config {
   KeyboardConfig keyboard;
   std::vector<OutputConfig> outputs;
-  std::vector<KeyBinding> bindings;  // defaults unless the file sets [keybindings]
+  std::vector<KeyBinding> bindings;  // defaults, with the file's [keybindings] merged over them
   std::vector<std::string> startup;  // shell commands run once at start-up
   std::string terminal = "foot";     // what the `terminal` action launches
   std::filesystem::path source;      // file it came from; empty for defaults
@@ -63,7 +63,7 @@ struct ConfigError {
   std::string file;
   int line = 0;
   int column = 0;
-  std::string key;      // dotted path, e.g. "output.HDMI-A-1.scale"; empty when none
+  std::string key;      // dotted path, e.g. "output[HDMI-A-1].scale"; empty when none
   std::string message;
 
   // "FILE:LINE:COLUMN: KEY: MESSAGE", omitting parts that are unknown.

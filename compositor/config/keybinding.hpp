@@ -53,7 +53,8 @@ std::expected<KeyBinding, std::string> parse_keys(std::string_view keys);
 std::expected<KeyBinding, std::string> parse_action(std::string_view action);
 
 // Finds the binding for a key press; modifiers must match exactly (Caps and Mod2
-// (NumLock) are ignored). `keysym` is compared case-insensitively.
+// (NumLock) are ignored). `keysym` is compared case-insensitively; XF86Switch_VT_n
+// (what xkb reports for Ctrl+Alt+Fn) also matches a binding of Fn.
 const KeyBinding* match(const std::vector<KeyBinding>& bindings, uint32_t modifiers,
                         xkb_keysym_t keysym);
 
