@@ -348,15 +348,11 @@ std::expected<void, std::string> Server::reload_config() {
 
 // --- focus and stacking ---------------------------------------------------------
 
-View* Server::focused_view() const {
-  if (views_.empty()) return nullptr;
-  View* front = views_.front();
-  return front->activated() ? front : nullptr;
-}
+View* Server::focused_view() const { return focused_view_; }
 
 void Server::focus_view(View* view) {
-  View* previous = focused_view();
-  if (previous && previous != view) previous->set_activated(false);
+  if (focused_view_ && focused_view_ != view) focused_view_->set_activated(false);
+  focused_view_ = view;
   if (!view) {
     seat->focus_surface(nullptr);
     return;

@@ -119,6 +119,7 @@ class Server {
   Options options_;
   config::Config config_;
   std::list<View*> views_;
+  View* focused_view_ = nullptr;
   std::list<std::unique_ptr<Output>> outputs_;
   std::unique_ptr<Xwayland> xwayland_;
   ipc::Dispatcher ipc_dispatcher_;

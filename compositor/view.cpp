@@ -237,6 +237,7 @@ void View::handle_unmap() {
   server.seat->view_unmapped(*this);
   bool was_focused = server.focused_view() == this;
   server.views().remove(this);
+  if (was_focused) server.focus_view(nullptr);
   foreign_activate_.disconnect();
   foreign_close_.disconnect();
   foreign_maximize_.disconnect();

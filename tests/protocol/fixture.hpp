@@ -1,0 +1,65 @@
+// A headless tranche in this process, and clients talking to it over socketpairs.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <wayland-client.h>
+
+#include "server.hpp"
+#include "view.hpp"
+#include "xdg-decoration-unstable-v1-client-protocol.h"
+#include "xdg-shell-client-protocol.h"
+
+namespace tranche::test {
+
+// One client connection with the globals the tests use.
+struct Client {
+  wl_display* display = nullptr;
+  wl_registry* registry = nullptr;
+  wl_compositor* compositor = nullptr;
+  wl_shm* shm = nullptr;
+  xdg_wm_base* wm_base = nullptr;
+  zxdg_decoration_manager_v1* decorations = nullptr;
+  std::vector<std::string> globals;
+  ~Client();
+};
+
+// A toplevel window and what the compositor told it.
+struct Window {
+  wl_surface* surface = nullptr;
+  xdg_surface* xdg = nullptr;
+  xdg_toplevel* toplevel = nullptr;
+  uint32_t configure_serial = 0;
+  int configures = 0;
+  int width = 0, height = 0;  // last toplevel configure
+  bool activated = false, fullscreen = false, maximized = false;
+};
+
+class CompositorTest : public testing::Test {
+ protected:
+  static constexpr int kOutputWidth = 800, kOutputHeight = 600;
+
+  void SetUp() override;
+  void TearDown() override;
+
+  std::unique_ptr<Client> connect();
+  // Steps server and client until `done` holds; false on timeout.
+  bool pump(Client& client, const std::function<bool()>& done,
+            std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  bool roundtrip(Client& client);
+
+  std::unique_ptr<Window> create_window(Client& client);
+  // Acks the last configure and commits a solid buffer of the given size.
+  void commit_buffer(Client& client, Window& window, int width, int height);
+  wl_buffer* create_buffer(Client& client, int width, int height, uint32_t argb);
+  View* view_for(Window& window);
+
+  std::unique_ptr<Server> server;
+  std::string runtime_dir;
+};
+
+}  // namespace tranche::test
