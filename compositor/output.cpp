@@ -31,11 +31,24 @@ const char* transform_name(wl_output_transform transform) {
   return (transform >= 0 && transform < 8) ? names[transform] : "normal";
 }
 
-Output::Output(Server& server, wlr_output* output) : server(server), wlr(output) {
+namespace {
+FrameScheduler::Mode scheduling_mode(wlr_output* output) {
+  if (wlr_output_is_headless(output)) return FrameScheduler::Mode::PresentOnCommit;
+  if (wlr_output_is_drm(output)) return FrameScheduler::Mode::Vblank;
+  return FrameScheduler::Mode::Immediate;  // nested: the host paces us
+}
+}  // namespace
+
+Output::Output(Server& server, wlr_output* output)
+    : server(server),
+      wlr(output),
+      scheduler(scheduling_mode(output), 16'666'667),
+      composite_timer_(server.loop, [this] { composite(); }),
+      frame_done_timer_(server.loop, [this] { send_frame_done(); }) {
   output->data = this;
   wlr_output_init_render(output, server.allocator, server.renderer);
 
-  frame_.connect(&output->events.frame, [this](void*) { render_frame(); });
+  frame_.connect(&output->events.frame, [this](void*) { handle_frame(); });
   // Nested backends: the host window was resized or closed.
   request_state_.connect(&output->events.request_state, [this](void* data) {
     auto* event = static_cast<wlr_output_event_request_state*>(data);
@@ -131,12 +144,44 @@ void Output::arrange() {
     if (view->output() == this) view->fit_to_output();
 }
 
-void Output::render_frame() {
+void Output::update_refresh() {
+  if (wlr->refresh > 0) scheduler.set_period(1'000'000'000'000LL / wlr->refresh);
+}
+
+// The output can take a new frame: plan composition and frame callbacks.
+void Output::handle_frame() {
+  update_refresh();
+  int64_t now = monotonic_now();
+  FrameScheduler::Plan plan = scheduler.on_frame(now);
+  if (plan.composite_at <= now) composite();
+  else composite_timer_.arm_at(plan.composite_at);
+  if (scheduler.mode() != FrameScheduler::Mode::Immediate) frame_done_timer_.arm_at(plan.frame_done_at);
+}
+
+void Output::composite() {
   if (!scene_output) return;
-  wlr_scene_output_commit(scene_output, nullptr);
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  wlr_scene_output_send_frame_done(scene_output, &now);
+  int64_t start = monotonic_now();
+  wlr_output_state state;
+  wlr_output_state_init(&state);
+  // An empty state means nothing changed since the last frame.
+  bool committed = wlr_scene_output_build_state(scene_output, &state, nullptr) &&
+                   (state.committed & WLR_OUTPUT_STATE_BUFFER) && wlr_output_commit_state(wlr, &state);
+  wlr_output_state_finish(&state);
+  scheduler.composited(monotonic_now() - start);
+  // Nothing new to show means no next frame event: clients waiting for a
+  // callback must get it now, not from a timer tied to a frame that won't come.
+  if (scheduler.mode() == FrameScheduler::Mode::Immediate || !committed) {
+    frame_done_timer_.disarm();
+    send_frame_done();
+  }
+}
+
+void Output::send_frame_done() {
+  if (!scene_output) return;
+  int64_t now = monotonic_now();
+  timespec ts{static_cast<time_t>(now / 1'000'000'000), static_cast<long>(now % 1'000'000'000)};
+  wlr_scene_output_send_frame_done(scene_output, &ts);
+  scheduler.frame_done_sent(now);
 }
 
 }  // namespace tranche

@@ -2,8 +2,12 @@
 // layout and the scene, its frame loop, and the area layer surfaces leave free.
 #pragma once
 
+#include <memory>
+
+#include "frame_scheduler.hpp"
 #include "listener.hpp"
 #include "server.hpp"
+#include "timer.hpp"
 
 namespace tranche {
 
@@ -23,12 +27,21 @@ class Output {
   Server& server;
   wlr_output* wlr;
   wlr_scene_output* scene_output = nullptr;
+  FrameScheduler scheduler;
+
+  // A client showing on this output committed (feeds the client budget).
+  void client_committed(int64_t now) { scheduler.client_committed(now); }
 
  private:
-  void render_frame();
+  void handle_frame();
+  void composite();
+  void send_frame_done();
+  void update_refresh();
 
   wlr_scene_rect* background_ = nullptr;
   wlr_box usable_{};
+  Timer composite_timer_;
+  Timer frame_done_timer_;
   Listener frame_;
   Listener request_state_;
   Listener destroy_;

@@ -9,6 +9,7 @@
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
+#include "timer.hpp"
 #include "view.hpp"
 #include "xdg_shell.hpp"
 #include "xwayland.hpp"
@@ -16,6 +17,10 @@
 namespace tranche {
 
 namespace {
+struct SurfaceHooks {
+  Listener commit, destroy;
+};
+
 bool has_drm_device() {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/dev/dri", ec))
@@ -167,6 +172,18 @@ std::expected<void, std::string> Server::start() {
 
 void Server::create_protocols() {
   compositor = wlr_compositor_create(display, 6, renderer);
+  // Every client commit feeds the frame schedulers' client budgets.
+  new_surface_.connect(&compositor->events.new_surface, [this](void* data) {
+    auto* surface = static_cast<wlr_surface*>(data);
+    auto* hooks = new SurfaceHooks{};
+    hooks->commit.connect(&surface->events.commit, [this, surface](void*) {
+      int64_t now = monotonic_now();
+      wlr_surface_output* entered;
+      wl_list_for_each(entered, &surface->current_outputs, link)
+        if (Output* output = output_of(entered->output)) output->client_committed(now);
+    });
+    hooks->destroy.connect(&surface->events.destroy, [hooks](void*) { delete hooks; });
+  });
   wlr_subcompositor_create(display);
   wlr_data_device_manager_create(display);
   wlr_primary_selection_v1_device_manager_create(display);

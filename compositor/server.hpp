@@ -130,6 +130,7 @@ class Server {
   wl_event_source* sigchld_ = nullptr;
 
   Listener new_output_;
+  Listener new_surface_;
   Listener new_input_;
   Listener new_toplevel_;
   Listener new_popup_;

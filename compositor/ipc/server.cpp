@@ -151,7 +151,7 @@ Server::Impl::~Impl() {
   // Only unlink the file we bound: a successor may already have replaced it.
   struct stat st;
   if (bound && stat(path.c_str(), &st) == 0 && st.st_dev == bound_stat.st_dev && st.st_ino == bound_stat.st_ino)
-    ;
+    unlink(path.c_str());
 }
 
 void Server::Impl::accept_all() {

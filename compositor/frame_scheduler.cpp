@@ -1,0 +1,63 @@
+#include "frame_scheduler.hpp"
+
+#include <algorithm>
+
+namespace tranche {
+
+FrameScheduler::FrameScheduler(Mode mode, Nanos period) : mode_(mode), period_(0) { set_period(period); }
+
+FrameScheduler::Nanos FrameScheduler::window_max(const std::array<Nanos, kWindow>& window) {
+  return *std::max_element(window.begin(), window.end());
+}
+
+FrameScheduler::Nanos FrameScheduler::render_budget() const {
+  return std::clamp(window_max(render_) + kRenderMargin, kMillisecond, period_);
+}
+
+FrameScheduler::Nanos FrameScheduler::client_budget() const {
+  // Until clients have been seen, assume they need a couple of milliseconds.
+  Nanos seen = window_max(client_);
+  Nanos budget = seen > 0 ? seen + kClientMargin : 2 * kMillisecond;
+  return std::clamp(budget, kMillisecond, period_ - kMillisecond);
+}
+
+FrameScheduler::Plan FrameScheduler::on_frame(Nanos now) const {
+  switch (mode_) {
+    case Mode::Vblank: {
+      Nanos composite_at = now + period_ - render_budget();
+      return {composite_at, composite_at - client_budget()};
+    }
+    case Mode::PresentOnCommit:
+      // The next tick comes one period after this commit: have clients draw before it.
+      return {now, now + period_ - client_budget()};
+    case Mode::Immediate:
+      break;
+  }
+  return {now, now};
+}
+
+void FrameScheduler::composited(Nanos duration) {
+  render_[render_next_] = std::max<Nanos>(duration, 0);
+  render_next_ = (render_next_ + 1) % kWindow;
+}
+
+void FrameScheduler::frame_done_sent(Nanos at) {
+  // Close the previous interval: its latest commit is one sample of client delay.
+  if (frame_done_at_ >= 0) {
+    client_[client_next_] = std::max<Nanos>(latest_commit_delay_, 0);
+    client_next_ = (client_next_ + 1) % kWindow;
+  }
+  frame_done_at_ = at;
+  latest_commit_delay_ = -1;
+}
+
+void FrameScheduler::client_committed(Nanos at) {
+  if (frame_done_at_ < 0) return;
+  Nanos delay = at - frame_done_at_;
+  // Commits a whole period late were not answering our callback (timer-driven
+  // clients); they must not push the budget to its maximum.
+  if (delay < 0 || delay >= period_) return;
+  latest_commit_delay_ = std::max(latest_commit_delay_, delay);
+}
+
+}  // namespace tranche

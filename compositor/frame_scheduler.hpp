@@ -1,0 +1,71 @@
+// When to composite an output and when to tell clients to draw.
+//
+// Sending frame callbacks right after composition (what most wlroots compositors
+// do) makes a client's commit wait almost a whole refresh before it is shown.
+// Instead we send frame callbacks just early enough for clients to draw, and
+// composite just early enough to make the deadline, with budgets that adapt to
+// how long clients and composition really take. Plain C++: unit tests drive it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace tranche {
+
+class FrameScheduler {
+ public:
+  using Nanos = int64_t;  // CLOCK_MONOTONIC nanoseconds
+
+  enum class Mode {
+    // Presented at the next vblank after the commit (DRM): composite late in the
+    // refresh, just before the vblank.
+    Vblank,
+    // Presented when committed, next frame event one period later (headless).
+    PresentOnCommit,
+    // The host paces us (nested): composite at once, frame callbacks right after.
+    Immediate,
+  };
+
+  struct Plan {
+    Nanos composite_at;
+    Nanos frame_done_at;  // may be earlier than now: send at once
+  };
+
+  static constexpr Nanos kMillisecond = 1'000'000;
+  static constexpr Nanos kRenderMargin = kMillisecond;  // slack for the commit to reach KMS
+  static constexpr Nanos kClientMargin = kMillisecond;  // slack for clients' own jitter
+  static constexpr int kWindow = 30;                    // frames of history the budgets follow
+
+  FrameScheduler(Mode mode, Nanos period);
+
+  void set_period(Nanos period) { period_ = period > 0 ? period : 16'666'667; }
+  Mode mode() const { return mode_; }
+  Nanos period() const { return period_; }
+
+  // The output is ready for a new frame (page flip done, or headless frame tick).
+  Plan on_frame(Nanos now) const;
+
+  // Measurements feeding the budgets.
+  void composited(Nanos duration);       // how long one composition took
+  void frame_done_sent(Nanos at);        // frame callbacks went out
+  void client_committed(Nanos at);       // a client on this output committed
+
+  // Time reserved for composition before the deadline, and for clients to draw
+  // after their frame callback.
+  Nanos render_budget() const;
+  Nanos client_budget() const;
+
+ private:
+  static Nanos window_max(const std::array<Nanos, kWindow>& window);
+
+  Mode mode_;
+  Nanos period_;
+  std::array<Nanos, kWindow> render_{};  // recent composition durations
+  std::array<Nanos, kWindow> client_{};  // recent frame-callback-to-commit delays
+  int render_next_ = 0;
+  int client_next_ = 0;
+  Nanos frame_done_at_ = -1;
+  Nanos latest_commit_delay_ = -1;  // within the current frame-callback interval
+};
+
+}  // namespace tranche

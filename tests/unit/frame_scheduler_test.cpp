@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+
+#include "frame_scheduler.hpp"
+
+using tranche::FrameScheduler;
+using Mode = FrameScheduler::Mode;
+
+namespace {
+constexpr FrameScheduler::Nanos ms = FrameScheduler::kMillisecond;
+constexpr FrameScheduler::Nanos kPeriod = 16'666'667;
+}  // namespace
+
+TEST(FrameScheduler, ImmediateCompositesAndCallsBackAtOnce) {
+  FrameScheduler s(Mode::Immediate, kPeriod);
+  auto plan = s.on_frame(1000 * ms);
+  EXPECT_EQ(plan.composite_at, 1000 * ms);
+  EXPECT_EQ(plan.frame_done_at, 1000 * ms);
+}
+
+TEST(FrameScheduler, VblankCompositesJustBeforeTheNextVblank) {
+  FrameScheduler s(Mode::Vblank, kPeriod);
+  for (int i = 0; i < 5; ++i) s.composited(3 * ms);
+  auto plan = s.on_frame(0);
+  EXPECT_EQ(s.render_budget(), 3 * ms + FrameScheduler::kRenderMargin);
+  EXPECT_EQ(plan.composite_at, kPeriod - s.render_budget());
+  EXPECT_EQ(plan.frame_done_at, plan.composite_at - s.client_budget());
+  EXPECT_GT(plan.frame_done_at, 0);
+}
+
+TEST(FrameScheduler, RenderBudgetFollowsTheSlowestRecentFrameThenForgetsIt) {
+  FrameScheduler s(Mode::Vblank, kPeriod);
+  s.composited(9 * ms);
+  for (int i = 0; i < FrameScheduler::kWindow - 1; ++i) s.composited(2 * ms);
+  EXPECT_EQ(s.render_budget(), 9 * ms + FrameScheduler::kRenderMargin);
+  s.composited(2 * ms);  // the slow frame leaves the window
+  EXPECT_EQ(s.render_budget(), 2 * ms + FrameScheduler::kRenderMargin);
+}
+
+TEST(FrameScheduler, RenderBudgetNeverExceedsThePeriod) {
+  FrameScheduler s(Mode::Vblank, kPeriod);
+  s.composited(50 * ms);
+  EXPECT_EQ(s.render_budget(), kPeriod);
+  EXPECT_EQ(s.on_frame(0).composite_at, 0);  // no time to wait: composite now
+}
+
+TEST(FrameScheduler, PresentOnCommitCallsClientsBackBeforeTheNextTick) {
+  FrameScheduler s(Mode::PresentOnCommit, kPeriod);
+  auto plan = s.on_frame(100 * ms);
+  EXPECT_EQ(plan.composite_at, 100 * ms);
+  EXPECT_EQ(plan.frame_done_at, 100 * ms + kPeriod - s.client_budget());
+}
+
+TEST(FrameScheduler, ClientBudgetLearnsHowLongClientsTakeToCommit) {
+  FrameScheduler s(Mode::PresentOnCommit, kPeriod);
+  FrameScheduler::Nanos t = 0;
+  for (int frame = 0; frame < 5; ++frame) {
+    s.frame_done_sent(t);
+    s.client_committed(t + 1 * ms);
+    s.client_committed(t + 4 * ms);  // the slowest client sets the pace
+    t += kPeriod;
+  }
+  s.frame_done_sent(t);
+  EXPECT_EQ(s.client_budget(), 4 * ms + FrameScheduler::kClientMargin);
+}
+
+TEST(FrameScheduler, CommitsUnrelatedToCallbacksDoNotInflateTheBudget) {
+  FrameScheduler s(Mode::PresentOnCommit, kPeriod);
+  s.frame_done_sent(0);
+  s.client_committed(-5 * ms);        // before the callback
+  s.client_committed(kPeriod + ms);   // more than a period later
+  s.frame_done_sent(kPeriod);
+  s.client_committed(kPeriod + 2 * ms);
+  s.frame_done_sent(2 * kPeriod);
+  EXPECT_EQ(s.client_budget(), 2 * ms + FrameScheduler::kClientMargin);
+}
+
+TEST(FrameScheduler, ClientBudgetIsBounded) {
+  FrameScheduler s(Mode::PresentOnCommit, kPeriod);
+  EXPECT_GE(s.client_budget(), FrameScheduler::kMillisecond);
+  s.frame_done_sent(0);
+  s.client_committed(kPeriod - 1);
+  s.frame_done_sent(kPeriod);
+  EXPECT_EQ(s.client_budget(), kPeriod - FrameScheduler::kMillisecond);
+}
+
+TEST(FrameScheduler, PeriodFollowsTheRefreshRate) {
+  FrameScheduler s(Mode::Vblank, kPeriod);
+  s.set_period(6'944'444);  // 144 Hz
+  EXPECT_EQ(s.period(), 6'944'444);
+  s.set_period(0);  // unknown refresh: assume 60 Hz
+  EXPECT_EQ(s.period(), 16'666'667);
+}
