@@ -49,7 +49,7 @@ std::string Dispatcher::handle_line(std::string_view line) const {
   }
 
   if (name == "help") {
-    json list = json::array({{{"name", "help"}, {"summary", "List the commands with a short summary"}}});
+    json list = json::array({{{"name", "help"}, {"summary", "list the commands"}}});
     for (const auto& [n, entry] : commands_) list.push_back({{"name", n}, {"summary", entry.summary}});
     return ok_reply(std::move(list));
   }
