@@ -8,10 +8,14 @@
 
 namespace tranche {
 
-static_assert(config::ModShift == WLR_MODIFIER_SHIFT && config::ModCtrl == WLR_MODIFIER_CTRL &&
-              config::ModAlt == WLR_MODIFIER_ALT && config::ModLogo == WLR_MODIFIER_LOGO &&
-              config::ModCaps == WLR_MODIFIER_CAPS && config::ModMod2 == WLR_MODIFIER_MOD2 &&
-              config::ModMod3 == WLR_MODIFIER_MOD3 && config::ModMod5 == WLR_MODIFIER_MOD5);
+// The config's modifier bits are wlroots' own, so bindings compare directly.
+constexpr bool same_bit(config::Modifier ours, wlr_keyboard_modifier theirs) {
+  return static_cast<uint32_t>(ours) == static_cast<uint32_t>(theirs);
+}
+static_assert(same_bit(config::ModShift, WLR_MODIFIER_SHIFT) && same_bit(config::ModCtrl, WLR_MODIFIER_CTRL) &&
+              same_bit(config::ModAlt, WLR_MODIFIER_ALT) && same_bit(config::ModLogo, WLR_MODIFIER_LOGO) &&
+              same_bit(config::ModCaps, WLR_MODIFIER_CAPS) && same_bit(config::ModMod2, WLR_MODIFIER_MOD2) &&
+              same_bit(config::ModMod3, WLR_MODIFIER_MOD3) && same_bit(config::ModMod5, WLR_MODIFIER_MOD5));
 
 // --- keyboards ---------------------------------------------------------------
 
@@ -136,6 +140,7 @@ Seat::Seat(Server& server)
                                  e->relative_direction);
   });
   frame_.connect(&cursor->events.frame, [this](void*) { wlr_seat_pointer_notify_frame(wlr); });
+  connect_touch();
 
   request_cursor_.connect(&wlr->events.request_set_cursor, [this](void* data) {
     auto* e = static_cast<wlr_seat_pointer_request_set_cursor_event*>(data);
@@ -181,8 +186,10 @@ void Seat::add_input_device(wlr_input_device* device) {
       keyboards_.push_back(std::make_unique<Keyboard>(*this, wlr_keyboard_from_input_device(device), false));
       wlr_seat_set_keyboard(wlr, keyboards_.back()->wlr);
       break;
-    case WLR_INPUT_DEVICE_POINTER:
     case WLR_INPUT_DEVICE_TOUCH:
+      has_touch_ = true;
+      [[fallthrough]];
+    case WLR_INPUT_DEVICE_POINTER:
     case WLR_INPUT_DEVICE_TABLET:
       wlr_cursor_attach_input_device(cursor, device);
       has_pointer_ = true;
@@ -213,6 +220,7 @@ void Seat::update_capabilities() {
   uint32_t caps = 0;
   if (has_pointer_) caps |= WL_SEAT_CAPABILITY_POINTER;
   if (!keyboards_.empty()) caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+  if (has_touch_) caps |= WL_SEAT_CAPABILITY_TOUCH;
   // Clients may bind a pointer before any device exists (headless + virtual pointer).
   caps |= WL_SEAT_CAPABILITY_POINTER;
   wlr_seat_set_capabilities(wlr, caps);
@@ -350,6 +358,46 @@ void Seat::refresh_pointer(uint32_t time_msec) {
       });
     }
   }
+}
+
+// Touch goes to the surface under the first contact point; a touch on a window
+// focuses it, like a click.
+void Seat::connect_touch() {
+  touch_down_.connect(&cursor->events.touch_down, [this](void* data) {
+    auto* e = static_cast<wlr_touch_down_event*>(data);
+    wlr_idle_notifier_v1_notify_activity(server.idle_notifier, wlr);
+    double lx, ly;
+    wlr_cursor_absolute_to_layout_coords(cursor, &e->touch->base, e->x, e->y, &lx, &ly);
+    wlr_surface* surface = nullptr;
+    double sx = 0, sy = 0;
+    SceneObject* object = server.object_at(lx, ly, &surface, &sx, &sy);
+    if (auto* view = dynamic_cast<View*>(object)) server.focus_view(view);
+    if (!surface) return;
+    touch_origins_[e->touch_id] = {lx - sx, ly - sy};
+    wlr_seat_touch_notify_down(wlr, surface, e->time_msec, e->touch_id, sx, sy);
+  });
+  touch_motion_.connect(&cursor->events.touch_motion, [this](void* data) {
+    auto* e = static_cast<wlr_touch_motion_event*>(data);
+    auto origin = touch_origins_.find(e->touch_id);
+    if (origin == touch_origins_.end() || !wlr_seat_touch_get_point(wlr, e->touch_id)) return;
+    double lx, ly;
+    wlr_cursor_absolute_to_layout_coords(cursor, &e->touch->base, e->x, e->y, &lx, &ly);
+    // Coordinates stay relative to the surface the contact started on.
+    wlr_seat_touch_notify_motion(wlr, e->time_msec, e->touch_id, lx - origin->second.first,
+                                 ly - origin->second.second);
+  });
+  touch_up_.connect(&cursor->events.touch_up, [this](void* data) {
+    auto* e = static_cast<wlr_touch_up_event*>(data);
+    touch_origins_.erase(e->touch_id);
+    if (wlr_seat_touch_get_point(wlr, e->touch_id)) wlr_seat_touch_notify_up(wlr, e->time_msec, e->touch_id);
+  });
+  touch_cancel_.connect(&cursor->events.touch_cancel, [this](void* data) {
+    auto* e = static_cast<wlr_touch_cancel_event*>(data);
+    touch_origins_.erase(e->touch_id);
+    if (wlr_touch_point* point = wlr_seat_touch_get_point(wlr, e->touch_id))
+      wlr_seat_touch_notify_cancel(wlr, point->client);
+  });
+  touch_frame_.connect(&cursor->events.touch_frame, [this](void*) { wlr_seat_touch_notify_frame(wlr); });
 }
 
 void Seat::add_pointer_constraint(wlr_pointer_constraint_v1* constraint) {

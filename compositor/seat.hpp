@@ -3,6 +3,8 @@
 #pragma once
 
 #include <list>
+#include <map>
+#include <utility>
 #include <memory>
 
 #include "listener.hpp"
@@ -64,6 +66,9 @@ class Seat {
   void update_capabilities();
   void end_grab();
   bool pointer_locked(double dx, double dy);
+  void connect_touch();
+  bool has_touch_ = false;
+  std::map<int32_t, std::pair<double, double>> touch_origins_;  // surface origin per contact
 
   std::list<std::unique_ptr<Keyboard>> keyboards_;
   bool has_pointer_ = false;
@@ -78,6 +83,7 @@ class Seat {
 
   wlr_scene_tree* drag_icons_;
   Listener motion_, motion_absolute_, button_, axis_, frame_;
+  Listener touch_down_, touch_up_, touch_motion_, touch_cancel_, touch_frame_;
   Listener request_cursor_, request_selection_, request_primary_selection_;
   Listener request_start_drag_, start_drag_, cursor_shape_;
   Listener constraint_destroy_;
