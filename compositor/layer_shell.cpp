@@ -51,7 +51,28 @@ LayerSurface::LayerSurface(Server& server, wlr_layer_surface_v1* layer)
 
   commit_.connect(&layer->surface->events.commit, [this](void*) {
     if (!this->layer->initialized) return;
+    // A zero size leaves that dimension to the compositor, which needs both opposite
+    // anchors for it; wlroots 0.18 does not check.
+    const auto& state = this->layer->current;
+    const uint32_t horizontal = ZWLR_LAYER_SURFACE_V1_ANCHOR_LEFT | ZWLR_LAYER_SURFACE_V1_ANCHOR_RIGHT;
+    const uint32_t vertical = ZWLR_LAYER_SURFACE_V1_ANCHOR_TOP | ZWLR_LAYER_SURFACE_V1_ANCHOR_BOTTOM;
+    if ((state.desired_width == 0 && (state.anchor & horizontal) != horizontal) ||
+        (state.desired_height == 0 && (state.anchor & vertical) != vertical)) {
+      wl_resource_post_error(this->layer->resource, ZWLR_LAYER_SURFACE_V1_ERROR_INVALID_SIZE,
+                             "a zero width or height needs anchors on both opposite edges");
+      return;
+    }
     if (this->layer->current.layer != current_layer_) move_to_layer(this->layer->current.layer);
+    // Keyboard interactivity can change while mapped: take or give back the keyboard.
+    if (this->layer->surface->mapped &&
+        (this->layer->current.committed & WLR_LAYER_SURFACE_V1_STATE_KEYBOARD_INTERACTIVITY)) {
+      auto interactivity = this->layer->current.keyboard_interactive;
+      if (interactivity == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_EXCLUSIVE &&
+          this->layer->current.layer >= ZWLR_LAYER_SHELL_V1_LAYER_TOP)
+        this->server.seat->focus_layer(this);
+      else if (interactivity == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_NONE)
+        this->server.seat->layer_unmapped(*this);  // refocuses the window if we had the keyboard
+    }
     // Arranging on every commit is cheap and answers the initial commit too.
     if (this->layer->initial_commit || this->layer->current.committed) {
       if (Output* o = output()) o->arrange();
@@ -59,7 +80,8 @@ LayerSurface::LayerSurface(Server& server, wlr_layer_surface_v1* layer)
   });
   map_.connect(&layer->surface->events.map, [this](void*) {
     if (Output* o = output()) o->arrange();
-    if (this->layer->current.keyboard_interactive == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_EXCLUSIVE &&
+    // Like a new window, an interactive (exclusive or on-demand) panel or overlay gets the keyboard.
+    if (this->layer->current.keyboard_interactive != ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_NONE &&
         this->layer->current.layer >= ZWLR_LAYER_SHELL_V1_LAYER_TOP)
       this->server.seat->focus_layer(this);
   });

@@ -63,7 +63,7 @@ Output::Output(Server& server, wlr_output* output)
 
   background_ = wlr_scene_rect_create(server.layers.background, 0, 0, kBackground);
   wlr_scene_node_lower_to_bottom(&background_->node);
-  apply_config(server.config());
+  apply_config(server.config(), true);
 }
 
 Output::~Output() {
@@ -79,7 +79,7 @@ Output::~Output() {
   wlr->data = nullptr;
 }
 
-void Output::apply_config(const config::Config& config) {
+void Output::apply_config(const config::Config& config, bool initial) {
   const config::OutputConfig* conf = config.output_for(wlr->name);
   wlr_output_state state;
   wlr_output_state_init(&state);
@@ -97,8 +97,18 @@ void Output::apply_config(const config::Config& config) {
              conf->mode->width, conf->mode->height);
       }
     }
-    if (!mode && !(conf && conf->mode && wl_list_empty(&wlr->modes))) mode = wlr_output_preferred_mode(wlr);
-    if (mode) wlr_output_state_set_mode(&state, mode);
+    bool custom = conf && conf->mode && wl_list_empty(&wlr->modes);
+    if (!mode && !custom) mode = wlr_output_preferred_mode(wlr);
+    if (mode) {
+      wlr_output_state_set_mode(&state, mode);
+    } else if (!custom && wl_list_empty(&wlr->modes) && initial) {
+      // Headless and nested outputs: --output-size; headless ones at 60 Hz so
+      // clients and the frame scheduler see a refresh rate (nested backends
+      // refuse a refresh: the host paces them). Later the user may resize.
+      const Options& options = server.options();
+      int refresh = wlr_output_is_headless(wlr) ? 60000 : 0;
+      wlr_output_state_set_custom_mode(&state, options.output_width, options.output_height, refresh);
+    }
     // Unset values go back to defaults, so removing a key and reloading undoes it.
     wlr_output_state_set_scale(&state, conf && conf->scale ? static_cast<float>(*conf->scale) : 1.0f);
     wlr_output_state_set_transform(&state, conf && conf->transform

@@ -17,7 +17,8 @@ class Output {
   ~Output();
 
   // Applies the config entry for this output (or the preferred mode); commits.
-  void apply_config(const config::Config& config);
+  // `initial`: the output is new (nested and headless outputs then get --output-size).
+  void apply_config(const config::Config& config, bool initial = false);
   // Lays out layer surfaces, then the views that depend on the usable area.
   void arrange();
 

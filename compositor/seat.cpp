@@ -4,6 +4,7 @@
 
 #include "decoration.hpp"
 #include "layer_shell.hpp"
+#include "timer.hpp"
 #include "view.hpp"
 
 namespace tranche {
@@ -23,7 +24,7 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
     : wlr(keyboard), is_virtual(is_virtual), seat_(seat) {
   if (!is_virtual) apply_config(seat.server.config().keyboard);
   modifiers_.connect(&keyboard->events.modifiers, [this](void*) {
-    wlr_seat_set_keyboard(seat_.wlr, wlr);
+    seat_.use_keyboard(wlr);
     wlr_seat_keyboard_notify_modifiers(seat_.wlr, &wlr->modifiers);
   });
   key_.connect(&keyboard->events.key, [this](void* data) {
@@ -45,7 +46,7 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
       }
     }
     if (!handled) {
-      wlr_seat_set_keyboard(seat_.wlr, wlr);
+      seat_.use_keyboard(wlr);
       wlr_seat_keyboard_notify_key(seat_.wlr, event->time_msec, event->keycode, event->state);
     }
   });
@@ -172,9 +173,11 @@ Seat::Seat(Server& server)
     auto* drag = static_cast<wlr_drag*>(data);
     if (drag->icon) wlr_scene_drag_icon_create(drag_icons_, drag->icon);
   });
+  update_capabilities();  // the pointer capability is there before any device
 }
 
 Seat::~Seat() {
+  if (refresh_idle_) wl_event_source_remove(refresh_idle_);
   keyboards_.clear();
   wlr_xcursor_manager_destroy(xcursor);
   wlr_cursor_destroy(cursor);
@@ -184,7 +187,7 @@ void Seat::add_input_device(wlr_input_device* device) {
   switch (device->type) {
     case WLR_INPUT_DEVICE_KEYBOARD:
       keyboards_.push_back(std::make_unique<Keyboard>(*this, wlr_keyboard_from_input_device(device), false));
-      wlr_seat_set_keyboard(wlr, keyboards_.back()->wlr);
+      use_keyboard(keyboards_.back()->wlr);
       break;
     case WLR_INPUT_DEVICE_TOUCH:
       has_touch_ = true;
@@ -201,7 +204,21 @@ void Seat::add_input_device(wlr_input_device* device) {
 
 void Seat::add_virtual_keyboard(wlr_virtual_keyboard_v1* keyboard) {
   keyboards_.push_back(std::make_unique<Keyboard>(*this, &keyboard->keyboard, true));
+  use_keyboard(keyboards_.back()->wlr);
   update_capabilities();
+}
+
+// Clients get a keymap (and, for the focused one, an enter) for a wl_keyboard
+// only while the seat has a keyboard, so the seat always has one when any exists.
+void Seat::use_keyboard(wlr_keyboard* keyboard) {
+  wlr_keyboard* previous = wlr_seat_get_keyboard(wlr);
+  wlr_seat_set_keyboard(wlr, keyboard);
+  wlr_surface* focused = wlr->keyboard_state.focused_surface;
+  if (!previous && keyboard && focused) {
+    // wl_keyboards bound while there was none got no enter: enter again.
+    wlr_seat_keyboard_notify_clear_focus(wlr);
+    focus_surface(focused);
+  }
 }
 
 void Seat::add_virtual_pointer(wlr_virtual_pointer_v1_new_pointer_event* event) {
@@ -211,8 +228,9 @@ void Seat::add_virtual_pointer(wlr_virtual_pointer_v1_new_pointer_event* event) 
 }
 
 void Seat::remove_keyboard(Keyboard* keyboard) {
-  if (wlr_seat_get_keyboard(wlr) == keyboard->wlr) wlr_seat_set_keyboard(wlr, nullptr);
+  bool was_seat_keyboard = wlr_seat_get_keyboard(wlr) == keyboard->wlr;
   keyboards_.remove_if([keyboard](const auto& k) { return k.get() == keyboard; });
+  if (was_seat_keyboard) wlr_seat_set_keyboard(wlr, keyboards_.empty() ? nullptr : keyboards_.back()->wlr);
   update_capabilities();
 }
 
@@ -231,7 +249,20 @@ void Seat::apply_config(const config::Config& config) {
     if (!keyboard->is_virtual) keyboard->apply_config(config.keyboard);
 }
 
+// A top or overlay layer surface with exclusive keyboard interactivity keeps the
+// keyboard until it unmaps or changes its interactivity.
+static bool holds_keyboard(LayerSurface* layer) {
+  return layer && layer->mapped() &&
+         layer->layer->current.keyboard_interactive == ZWLR_LAYER_SURFACE_V1_KEYBOARD_INTERACTIVITY_EXCLUSIVE &&
+         layer->layer->current.layer >= ZWLR_LAYER_SHELL_V1_LAYER_TOP;
+}
+
 void Seat::focus_surface(wlr_surface* surface) {
+  if (focused_layer_ && surface != focused_layer_->layer->surface) {
+    if (holds_keyboard(focused_layer_)) return;
+    focused_layer_ = nullptr;  // a window takes the keyboard from an on-demand layer surface
+  }
+  schedule_pointer_refresh();  // pointer constraints follow the keyboard focus
   if (!surface) {
     wlr_seat_keyboard_notify_clear_focus(wlr);
     return;
@@ -244,6 +275,7 @@ void Seat::focus_surface(wlr_surface* surface) {
 }
 
 void Seat::focus_layer(LayerSurface* layer) {
+  if (layer != focused_layer_ && holds_keyboard(focused_layer_) && !holds_keyboard(layer)) return;
   focused_layer_ = layer;
   focus_surface(layer ? layer->layer->surface : nullptr);
 }
@@ -298,13 +330,16 @@ void Seat::view_resized(View& view, const wlr_box&, const wlr_box& after) {
   view.move_to(x, y);
 }
 
-bool Seat::pointer_locked(double dx, double dy) {
+bool Seat::pointer_locked(double* dx, double* dy) {
   if (!active_constraint_) return false;
   if (active_constraint_->type == WLR_POINTER_CONSTRAINT_V1_LOCKED) return true;
-  // Confined: refuse motion that leaves the region (surface-local coordinates).
-  double sx = wlr->pointer_state.sx + dx, sy = wlr->pointer_state.sy + dy;
-  return !pixman_region32_contains_point(&active_constraint_->region, static_cast<int>(sx), static_cast<int>(sy),
-                                         nullptr);
+  // Confined: motion stops at the region's edge (surface-local coordinates).
+  double sx = wlr->pointer_state.sx, sy = wlr->pointer_state.sy, cx, cy;
+  if (wlr_region_confine(&active_constraint_->region, sx, sy, sx + *dx, sy + *dy, &cx, &cy)) {
+    *dx = cx - sx;
+    *dy = cy - sy;
+  }
+  return false;
 }
 
 void Seat::handle_motion(uint32_t time_msec, double dx, double dy, double dx_unaccel, double dy_unaccel,
@@ -312,7 +347,7 @@ void Seat::handle_motion(uint32_t time_msec, double dx, double dy, double dx_una
   wlr_idle_notifier_v1_notify_activity(server.idle_notifier, wlr);
   wlr_relative_pointer_manager_v1_send_relative_motion(server.relative_pointer, wlr, uint64_t(time_msec) * 1000,
                                                        dx, dy, dx_unaccel, dy_unaccel);
-  if (grab_ == Grab::None && pointer_locked(dx, dy)) return;
+  if (grab_ == Grab::None && pointer_locked(&dx, &dy)) return;
   wlr_cursor_move(cursor, device, dx, dy);
   refresh_pointer(time_msec);
 }
@@ -339,13 +374,15 @@ void Seat::refresh_pointer(uint32_t time_msec) {
   if (!surface) {
     wlr_cursor_set_xcursor(cursor, xcursor, "default");
     wlr_seat_pointer_notify_clear_focus(wlr);
-    return;
+  } else {
+    wlr_seat_pointer_notify_enter(wlr, surface, sx, sy);
+    wlr_seat_pointer_notify_motion(wlr, time_msec, sx, sy);
   }
-  wlr_seat_pointer_notify_enter(wlr, surface, sx, sy);
-  wlr_seat_pointer_notify_motion(wlr, time_msec, sx, sy);
-  // A constraint becomes active when its surface has pointer focus.
-  wlr_pointer_constraint_v1* constraint = wlr_pointer_constraints_v1_constraint_for_surface(
-      server.pointer_constraints, surface, wlr);
+  // A constraint is active while its surface has pointer and keyboard focus: a
+  // window in the background cannot capture the pointer.
+  wlr_pointer_constraint_v1* constraint = nullptr;
+  if (surface && surface == wlr->keyboard_state.focused_surface)
+    constraint = wlr_pointer_constraints_v1_constraint_for_surface(server.pointer_constraints, surface, wlr);
   if (constraint != active_constraint_) {
     if (active_constraint_) wlr_pointer_constraint_v1_send_deactivated(active_constraint_);
     active_constraint_ = constraint;
@@ -358,6 +395,35 @@ void Seat::refresh_pointer(uint32_t time_msec) {
       });
     }
   }
+}
+
+void Seat::schedule_pointer_refresh() {
+  if (refresh_idle_ || grab_ != Grab::None) return;
+  refresh_idle_ = wl_event_loop_add_idle(server.loop, [](void* data) {
+    auto* seat = static_cast<Seat*>(data);
+    seat->refresh_idle_ = nullptr;
+    const wlr_seat_pointer_state& state = seat->wlr->pointer_state;
+    wlr_surface* focus = state.focused_surface;
+    double sx = state.sx, sy = state.sy;
+    seat->refresh_pointer(uint32_t(monotonic_now() / 1'000'000));
+    // Enter and leave come with their frame; a motion without an input event needs one.
+    if (focus && state.focused_surface == focus && (state.sx != sx || state.sy != sy))
+      wlr_seat_pointer_notify_frame(seat->wlr);
+  }, this);
+}
+
+void Seat::surface_destroyed(wlr_surface* surface) {
+  schedule_pointer_refresh();
+  // The client sees the contact lift rather than keep it for a surface it no longer has.
+  bool ended = false;
+  wlr_touch_point *point, *next;
+  wl_list_for_each_safe(point, next, &wlr->touch_state.touch_points, link) {
+    if (point->surface != surface) continue;
+    touch_origins_.erase(point->touch_id);
+    wlr_seat_touch_notify_up(wlr, uint32_t(monotonic_now() / 1'000'000), point->touch_id);
+    ended = true;
+  }
+  if (ended) wlr_seat_touch_notify_frame(wlr);
 }
 
 // Touch goes to the surface under the first contact point; a touch on a window

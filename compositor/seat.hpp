@@ -41,6 +41,7 @@ class Seat {
   void add_virtual_pointer(wlr_virtual_pointer_v1_new_pointer_event* event);
   void add_pointer_constraint(wlr_pointer_constraint_v1* constraint);
   void remove_keyboard(Keyboard* keyboard);
+  void use_keyboard(wlr_keyboard* keyboard);  // the one whose keymap clients get
   void apply_config(const config::Config& config);
 
   void focus_surface(wlr_surface* surface);  // keyboard focus, nullptr clears
@@ -52,6 +53,10 @@ class Seat {
   void layer_unmapped(LayerSurface& layer);
   // Re-evaluates pointer focus, e.g. after windows moved under a still cursor.
   void refresh_pointer(uint32_t time_msec);
+  // The same, once the current batch of changes is done (coalesced; not during grabs).
+  void schedule_pointer_refresh();
+  // A surface is going away: touch contacts on it end, the pointer may be elsewhere.
+  void surface_destroyed(wlr_surface* surface);
 
   Server& server;
   wlr_seat* wlr;
@@ -65,7 +70,7 @@ class Seat {
   void handle_button(wlr_pointer_button_event* event);
   void update_capabilities();
   void end_grab();
-  bool pointer_locked(double dx, double dy);
+  bool pointer_locked(double* dx, double* dy);  // confinement shortens the motion
   void connect_touch();
   bool has_touch_ = false;
   std::map<int32_t, std::pair<double, double>> touch_origins_;  // surface origin per contact
@@ -82,6 +87,7 @@ class Seat {
   uint32_t grab_edges_ = 0;
 
   wlr_scene_tree* drag_icons_;
+  wl_event_source* refresh_idle_ = nullptr;
   Listener motion_, motion_absolute_, button_, axis_, frame_;
   Listener touch_down_, touch_up_, touch_motion_, touch_cancel_, touch_frame_;
   Listener request_cursor_, request_selection_, request_primary_selection_;

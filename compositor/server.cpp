@@ -181,8 +181,13 @@ void Server::create_protocols() {
       wlr_surface_output* entered;
       wl_list_for_each(entered, &surface->current_outputs, link)
         if (Output* output = output_of(entered->output)) output->client_committed(now);
+      // Mapped, resized, moved subsurfaces, new input region: the cursor may be over another surface now.
+      seat->schedule_pointer_refresh();
     });
-    hooks->destroy.connect(&surface->events.destroy, [hooks](void*) { delete hooks; });
+    hooks->destroy.connect(&surface->events.destroy, [this, hooks, surface](void*) {
+      if (seat) seat->surface_destroyed(surface);
+      delete hooks;
+    });
   });
   wlr_subcompositor_create(display);
   wlr_data_device_manager_create(display);

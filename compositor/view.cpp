@@ -25,12 +25,16 @@ View::View(Server& server, wlr_xdg_toplevel* toplevel)
   commit_.connect(&base->surface->events.commit, [this](void*) { handle_commit(); });
   destroy_.connect(&toplevel->events.destroy, [this](void*) { delete this; });
 
-  request_move_.connect(&toplevel->events.request_move, [this](void*) {
-    if (mapped_) this->server.seat->begin_move(*this);
+  // Interactive move/resize only in answer to a real button press on this client.
+  request_move_.connect(&toplevel->events.request_move, [this](void* data) {
+    auto* event = static_cast<wlr_xdg_toplevel_move_event*>(data);
+    if (mapped_ && wlr_seat_validate_pointer_grab_serial(this->server.seat->wlr, surface(), event->serial))
+      this->server.seat->begin_move(*this);
   });
   request_resize_.connect(&toplevel->events.request_resize, [this](void* data) {
     auto* event = static_cast<wlr_xdg_toplevel_resize_event*>(data);
-    if (mapped_) this->server.seat->begin_resize(*this, event->edges);
+    if (mapped_ && wlr_seat_validate_pointer_grab_serial(this->server.seat->wlr, surface(), event->serial))
+      this->server.seat->begin_resize(*this, event->edges);
   });
   request_maximize_.connect(&toplevel->events.request_maximize, [this](void*) {
     if (this->toplevel->base->initialized) set_maximized(this->toplevel->requested.maximized);
@@ -72,6 +76,7 @@ void View::move_to(int x, int y) {
   x_ = x;
   y_ = y;
   wlr_scene_node_set_position(&tree->node, x, y);
+  server.seat->schedule_pointer_refresh();
 }
 
 void View::set_size(int width, int height) {
@@ -87,6 +92,7 @@ void View::set_activated(bool activated) {
 
 void View::raise() {
   wlr_scene_node_raise_to_top(&tree->node);
+  server.seat->schedule_pointer_refresh();
   auto& views = server.views();
   views.remove(this);
   views.push_front(this);
@@ -110,7 +116,7 @@ void View::set_fullscreen(bool fullscreen, Output* target) {
   Output* out = target ? target : (output() ? output() : server.focused_output());
   if (fullscreen && !out) return;
   if (fullscreen) {
-    if (!restore_) restore_ = geometry();
+    if (!restore_ && mapped_) restore_ = geometry();
     fullscreen_ = true;
     wlr_scene_node_reparent(&tree->node, server.layers.fullscreen);
     wlr_box box = out->layout_box();
@@ -121,10 +127,8 @@ void View::set_fullscreen(bool fullscreen, Output* target) {
     wlr_scene_node_reparent(&tree->node, server.layers.views);
     if (maximized_) {
       fit_to_output();
-    } else if (restore_) {
-      move_to(restore_->x, restore_->y);
-      set_size(restore_->width, restore_->height);
-      restore_.reset();
+    } else {
+      restore_geometry();
     }
   }
   wlr_xdg_toplevel_set_fullscreen(toplevel, fullscreen);
@@ -140,15 +144,26 @@ void View::set_maximized(bool maximized) {
   }
   maximized_ = maximized;
   if (maximized) {
-    if (!restore_) restore_ = geometry();
+    if (!restore_ && mapped_) restore_ = geometry();
     fit_to_output();
-  } else if (restore_ && !fullscreen_) {
-    move_to(restore_->x, restore_->y);
-    set_size(restore_->width, restore_->height);
-    restore_.reset();
+  } else if (!fullscreen_) {
+    restore_geometry();
   }
   wlr_xdg_toplevel_set_maximized(toplevel, maximized);
   if (foreign_) wlr_foreign_toplevel_handle_v1_set_maximized(foreign_, maximized);
+}
+
+// Back to the geometry before maximize/fullscreen; a window that started in
+// one of those states has none, and chooses its own size, placed centred.
+void View::restore_geometry() {
+  if (restore_ && restore_->width > 0) {
+    move_to(restore_->x, restore_->y);
+    set_size(restore_->width, restore_->height);
+  } else {
+    wlr_xdg_toplevel_set_size(toplevel, 0, 0);
+    recentre_ = true;
+  }
+  restore_.reset();
 }
 
 void View::fit_to_output() {
@@ -190,13 +205,26 @@ void View::handle_commit() {
     wlr_xdg_toplevel_set_wm_capabilities(toplevel, WLR_XDG_TOPLEVEL_WM_CAPABILITIES_MAXIMIZE |
                                                       WLR_XDG_TOPLEVEL_WM_CAPABILITIES_FULLSCREEN);
     wlr_xdg_toplevel_set_size(toplevel, 0, 0);
+    // States asked for before the first commit are answered in the first configure.
+    if (toplevel->requested.fullscreen) {
+      Output* target = toplevel->requested.fullscreen_output ? server.output_of(toplevel->requested.fullscreen_output)
+                                                             : nullptr;
+      set_fullscreen(true, target);
+    } else if (toplevel->requested.maximized) {
+      set_maximized(true);
+    }
     return;
   }
   wlr_box box{};
   wlr_xdg_surface_get_geometry(base, &box);
-  // Content is offset so the window geometry's corner sits at the tree origin.
-  wlr_scene_node_set_position(&content_->node, -box.x, -box.y);
+  // No offset of our own: wlroots' xdg scene tree already puts the window
+  // geometry's corner at the tree origin.
   if (box.width != last_geometry_.width || box.height != last_geometry_.height) {
+    if (recentre_ && !fullscreen_ && !maximized_) {
+      last_geometry_ = box;
+      place_initially();
+    }
+    recentre_ = false;
     server.seat->view_resized(*this, last_geometry_, box);
     last_geometry_ = box;
     update_decoration();
@@ -208,7 +236,6 @@ void View::handle_map() {
   wlr_box box{};
   wlr_xdg_surface_get_geometry(toplevel->base, &box);
   last_geometry_ = box;
-  wlr_scene_node_set_position(&content_->node, -box.x, -box.y);
   if (!fullscreen_ && !maximized_) place_initially();
   wlr_scene_node_set_enabled(&tree->node, true);
   server.views().push_front(this);

@@ -53,6 +53,7 @@ class View : public SceneObject {
   void apply_decoration_mode();
   void update_decoration();
   void place_initially();
+  void restore_geometry();
 
   wlr_scene_tree* content_;
   Decoration decoration_;
@@ -61,6 +62,7 @@ class View : public SceneObject {
   bool activated_ = false;
   bool fullscreen_ = false;
   bool maximized_ = false;
+  bool recentre_ = false;  // place centred once the client picked its size
   std::optional<wlr_box> restore_;  // geometry before maximize/fullscreen
   wlr_box last_geometry_{};
   wlr_xdg_toplevel_decoration_v1* xdg_decoration_ = nullptr;

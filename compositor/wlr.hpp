@@ -67,6 +67,7 @@ extern "C" {
 #include <wlr/types/wlr_xdg_shell.h>
 #include <wlr/util/box.h>
 #include <wlr/util/log.h>
+#include <wlr/util/region.h>
 
 // `[static 4]` array parameters are C-only.
 #define static

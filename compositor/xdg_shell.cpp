@@ -11,7 +11,9 @@ void handle_new_xdg_toplevel(Server& server, wlr_xdg_toplevel* toplevel) {
 }
 
 void handle_new_xdg_popup(Server& server, wlr_xdg_popup* popup) {
-  // Popups of layer surfaces are created by the layer surface (see layer_shell).
+  // Popups of layer surfaces are created by the layer surface (see layer_shell);
+  // their parent is still null here, until zwlr_layer_surface_v1.get_popup.
+  if (!popup->parent) return;
   wlr_xdg_surface* parent = wlr_xdg_surface_try_from_wlr_surface(popup->parent);
   if (!parent || !parent->data) return;
   new Popup(server, popup, static_cast<wlr_scene_tree*>(parent->data));

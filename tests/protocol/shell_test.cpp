@@ -103,6 +103,36 @@ TEST_F(ShellTest, FullscreenCoversTheOutputAndRestores) {
   EXPECT_EQ(window->height, 150);
 }
 
+TEST_F(ShellTest, StatesAskedBeforeTheFirstCommitAreInTheFirstConfigure) {
+  auto client = connect();
+  auto fullscreen = create_window(*client);
+  xdg_toplevel_set_fullscreen(fullscreen->toplevel, nullptr);
+  wl_surface_commit(fullscreen->surface);
+  auto maximized = create_window(*client);
+  xdg_toplevel_set_maximized(maximized->toplevel);
+  wl_surface_commit(maximized->surface);
+  ASSERT_TRUE(pump(*client, [&] { return fullscreen->configures > 0 && maximized->configures > 0; }));
+  EXPECT_TRUE(fullscreen->fullscreen);
+  EXPECT_EQ(fullscreen->width, kOutputWidth);
+  EXPECT_EQ(fullscreen->height, kOutputHeight);
+  EXPECT_TRUE(maximized->maximized);
+  EXPECT_EQ(maximized->width, kOutputWidth);
+
+  // Leaving fullscreen with no earlier geometry lets the client choose its size.
+  commit_buffer(*client, *fullscreen, kOutputWidth, kOutputHeight);
+  ASSERT_TRUE(pump(*client, [&] { return view_for(*fullscreen) != nullptr; }));
+  EXPECT_EQ(view_for(*fullscreen)->geometry().x, 0);
+  int configures = fullscreen->configures;
+  xdg_toplevel_unset_fullscreen(fullscreen->toplevel);
+  ASSERT_TRUE(pump(*client, [&] { return fullscreen->configures > configures; }));
+  EXPECT_FALSE(fullscreen->fullscreen);
+  EXPECT_EQ(fullscreen->width, 0);
+  EXPECT_EQ(fullscreen->height, 0);
+  commit_buffer(*client, *fullscreen, 200, 100);
+  ASSERT_TRUE(pump(*client, [&] { return view_for(*fullscreen)->geometry().width == 200; }));
+  EXPECT_EQ(view_for(*fullscreen)->geometry().x, (kOutputWidth - 200) / 2);
+}
+
 TEST_F(ShellTest, MaximizeFillsTheUsableArea) {
   auto client = connect();
   auto window = create_window(*client);

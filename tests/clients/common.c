@@ -1,0 +1,112 @@
+#define _GNU_SOURCE
+#include "common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+extern const char *__progname;
+
+void tc_die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "%s: ", __progname);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial) {
+  xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {.ping = wm_base_ping};
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
+                            const char *interface, uint32_t version) {
+  struct test_client *c = data;
+  if (strcmp(interface, wl_compositor_interface.name) == 0) {
+    c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, min_u32(version, 4));
+  } else if (strcmp(interface, wl_shm_interface.name) == 0) {
+    c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+  } else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
+    c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, min_u32(version, 3));
+    xdg_wm_base_add_listener(c->wm_base, &wm_base_listener, c);
+  } else if (strcmp(interface, zwlr_layer_shell_v1_interface.name) == 0) {
+    c->layer_shell = wl_registry_bind(registry, name, &zwlr_layer_shell_v1_interface, min_u32(version, 4));
+  } else if (strcmp(interface, wl_output_interface.name) == 0 && !c->output) {
+    c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
+  }
+}
+
+static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name) {}
+
+static const struct wl_registry_listener registry_listener = {
+    .global = registry_global,
+    .global_remove = registry_global_remove,
+};
+
+void tc_connect(struct test_client *c) {
+  memset(c, 0, sizeof(*c));
+  setvbuf(stdout, NULL, _IOLBF, 0);  // tests read our stdout line by line
+  c->display = wl_display_connect(NULL);
+  if (!c->display) tc_die("cannot connect to the Wayland display: %s", strerror(errno));
+  c->registry = wl_display_get_registry(c->display);
+  wl_registry_add_listener(c->registry, &registry_listener, c);
+  if (wl_display_roundtrip(c->display) < 0) tc_die("roundtrip failed");
+  if (!c->compositor || !c->shm) tc_die("wl_compositor or wl_shm missing");
+}
+
+static void buffer_release(void *data, struct wl_buffer *buffer) { wl_buffer_destroy(buffer); }
+
+static const struct wl_buffer_listener buffer_listener = {.release = buffer_release};
+
+struct wl_buffer *tc_solid_buffer(struct test_client *c, int w, int h, uint32_t rgb) {
+  if (w <= 0 || h <= 0) tc_die("invalid buffer size %dx%d", w, h);
+  int stride = w * 4;
+  size_t size = (size_t)stride * (size_t)h;
+  int fd = memfd_create("tranche-test-buffer", MFD_CLOEXEC);
+  if (fd < 0) tc_die("memfd_create: %s", strerror(errno));
+  if (ftruncate(fd, (off_t)size) < 0) tc_die("ftruncate: %s", strerror(errno));
+  uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (pixels == MAP_FAILED) tc_die("mmap: %s", strerror(errno));
+  for (size_t i = 0; i < size / 4; i++) pixels[i] = 0xff000000u | rgb;
+  munmap(pixels, size);
+  struct wl_shm_pool *pool = wl_shm_create_pool(c->shm, fd, (int32_t)size);
+  struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, stride, WL_SHM_FORMAT_XRGB8888);
+  wl_shm_pool_destroy(pool);
+  close(fd);
+  wl_buffer_add_listener(buffer, &buffer_listener, NULL);
+  return buffer;
+}
+
+bool tc_parse_color(const char *s, uint32_t *rgb) {
+  if (s[0] == '#') s++;
+  if (strlen(s) != 6) return false;
+  char *end;
+  unsigned long v = strtoul(s, &end, 16);
+  if (*end != '\0') return false;
+  *rgb = (uint32_t)v;
+  return true;
+}
+
+bool tc_parse_size(const char *s, int *w, int *h) {
+  char tail;
+  return sscanf(s, "%dx%d%c", w, h, &tail) == 2 && *w >= 0 && *h >= 0;
+}
+
+bool tc_report_protocol_error(struct test_client *c) {
+  if (wl_display_get_error(c->display) != EPROTO) return false;
+  const struct wl_interface *interface = NULL;
+  uint32_t id = 0;
+  uint32_t code = wl_display_get_protocol_error(c->display, &interface, &id);
+  printf("protocol-error %s %u\n", interface ? interface->name : "unknown", code);
+  return true;
+}

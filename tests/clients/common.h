@@ -1,0 +1,42 @@
+/* Shared plumbing of tranche's small test clients: connecting, binding the
+ * globals they use, and solid-colour shm buffers. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <wayland-client.h>
+
+#include "wlr-layer-shell-unstable-v1-client-protocol.h"
+#include "xdg-shell-client-protocol.h"
+
+struct test_client {
+  struct wl_display *display;
+  struct wl_registry *registry;
+  struct wl_compositor *compositor;
+  struct wl_shm *shm;
+  struct xdg_wm_base *wm_base;
+  struct zwlr_layer_shell_v1 *layer_shell;
+  struct wl_output *output; /* the first one advertised */
+};
+
+/* Prints "PROG: message" on stderr and exits 1. */
+void tc_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Connects to $WAYLAND_DISPLAY and binds the globals above (those present).
+ * Dies when the connection fails or wl_compositor/wl_shm are missing. */
+void tc_connect(struct test_client *c);
+
+/* A w×h XRGB8888 buffer filled with `rgb` (0xRRGGBB). It destroys itself when the
+ * compositor releases it, so callers may forget it after attaching. */
+struct wl_buffer *tc_solid_buffer(struct test_client *c, int w, int h, uint32_t rgb);
+
+/* "RRGGBB" or "#RRGGBB" → 0xRRGGBB; false when malformed. */
+bool tc_parse_color(const char *s, uint32_t *rgb);
+
+/* "WxH" → w, h (each >= 0); false when malformed. */
+bool tc_parse_size(const char *s, int *w, int *h);
+
+/* When the connection died of a protocol error, prints
+ * "protocol-error INTERFACE CODE" on stdout and returns true. */
+bool tc_report_protocol_error(struct test_client *c);

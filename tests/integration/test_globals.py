@@ -1,0 +1,30 @@
+"""wayland-info lists every global tranche promises."""
+import re
+
+import harness as h
+
+GLOBALS = """
+wl_compositor wl_subcompositor wl_shm wl_data_device_manager
+zwp_primary_selection_device_manager_v1 xdg_wm_base zxdg_decoration_manager_v1
+zxdg_output_manager_v1 wp_presentation wp_viewporter wp_fractional_scale_manager_v1
+wp_single_pixel_buffer_manager_v1 wp_cursor_shape_manager_v1
+zwp_relative_pointer_manager_v1 zwp_pointer_constraints_v1 zwp_idle_inhibit_manager_v1
+xdg_activation_v1 zwlr_layer_shell_v1 zwlr_screencopy_manager_v1
+zwlr_foreign_toplevel_manager_v1 zwp_virtual_keyboard_manager_v1
+zwlr_virtual_pointer_manager_v1 wl_seat wl_output
+""".split()
+
+
+def test():
+    h.require_programs("wayland-info")
+    with h.Compositor() as comp:
+        result = comp.run(["wayland-info"], timeout=20)
+        h.check(result.returncode == 0,
+                f"wayland-info exited {result.returncode}: {result.stderr.strip()[-1000:]}")
+        found = set(re.findall(r"interface: '([^']+)'", result.stdout))
+        missing = [name for name in GLOBALS if name not in found]
+        h.check(not missing, f"globals missing: {', '.join(missing)} (found: {', '.join(sorted(found))})")
+        comp.check_alive("after wayland-info")
+
+
+h.main(test)
