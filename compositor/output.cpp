@@ -1,6 +1,8 @@
 #include "output.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <string_view>
 
 #include "layer_shell.hpp"
 #include "view.hpp"
@@ -33,6 +35,10 @@ const char* transform_name(wl_output_transform transform) {
 
 namespace {
 FrameScheduler::Mode scheduling_mode(wlr_output* output) {
+  // For comparisons (bench/): composite and call clients back at once, as most
+  // wlroots compositors do.
+  if (const char* forced = getenv("TRANCHE_FRAME_SCHEDULING"); forced && std::string_view(forced) == "immediate")
+    return FrameScheduler::Mode::Immediate;
   if (wlr_output_is_headless(output)) return FrameScheduler::Mode::PresentOnCommit;
   if (wlr_output_is_drm(output)) return FrameScheduler::Mode::Vblank;
   return FrameScheduler::Mode::Immediate;  // nested: the host paces us
