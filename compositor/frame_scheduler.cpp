@@ -1,6 +1,7 @@
 #include "frame_scheduler.hpp"
 
 #include <algorithm>
+#include <functional>
 
 namespace tranche {
 
@@ -10,13 +11,21 @@ FrameScheduler::Nanos FrameScheduler::window_max(const std::array<Nanos, kWindow
   return *std::max_element(window.begin(), window.end());
 }
 
+FrameScheduler::Nanos FrameScheduler::window_high(const std::array<Nanos, kWindow>& window) {
+  std::array<Nanos, kWindow> sorted = window;
+  std::nth_element(sorted.begin(), sorted.begin() + kClientOutliers, sorted.end(), std::greater<>());
+  return sorted[kClientOutliers];
+}
+
 FrameScheduler::Nanos FrameScheduler::render_budget() const {
   return std::clamp(window_max(render_) + kRenderMargin, kMillisecond, period_);
 }
 
 FrameScheduler::Nanos FrameScheduler::client_budget() const {
   // Until clients have been seen, assume they need a couple of milliseconds.
-  Nanos seen = window_max(client_);
+  // The few slowest frames are ignored: waiting for them on every frame would
+  // cost all frames latency to save those few one late frame each.
+  Nanos seen = window_high(client_);
   Nanos budget = seen > 0 ? seen + kClientMargin : 2 * kMillisecond;
   return std::clamp(budget, kMillisecond, period_ - kMillisecond);
 }

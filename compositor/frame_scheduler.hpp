@@ -35,6 +35,7 @@ class FrameScheduler {
   static constexpr Nanos kRenderMargin = kMillisecond;  // slack for the commit to reach KMS
   static constexpr Nanos kClientMargin = kMillisecond;  // slack for clients' own jitter
   static constexpr int kWindow = 30;                    // frames of history the budgets follow
+  static constexpr int kClientOutliers = 2;             // slowest client frames the budget ignores
 
   FrameScheduler(Mode mode, Nanos period);
 
@@ -45,10 +46,19 @@ class FrameScheduler {
   // The output is ready for a new frame (page flip done, or headless frame tick).
   Plan on_frame(Nanos now) const;
 
+  // PresentOnCommit: a commit at `committed_at` starts the next period, so the
+  // clients' callbacks go one period later, less the client budget.
+  Nanos frame_done_after_commit(Nanos committed_at) const { return committed_at + period_ - client_budget(); }
+
   // Measurements feeding the budgets.
   void composited(Nanos duration);       // how long one composition took
   void frame_done_sent(Nanos at);        // frame callbacks went out
   void client_committed(Nanos at);       // a client on this output committed
+
+  // Frame callbacks go out at most about once per refresh: a client that commits
+  // no damage must not be called back in a busy loop. This is the earliest time
+  // the next batch may go (0 before the first).
+  Nanos earliest_frame_done() const { return frame_done_at_ < 0 ? 0 : frame_done_at_ + period_ / 2; }
 
   // Time reserved for composition before the deadline, and for clients to draw
   // after their frame callback.
@@ -57,6 +67,8 @@ class FrameScheduler {
 
  private:
   static Nanos window_max(const std::array<Nanos, kWindow>& window);
+  // The largest value once the kClientOutliers largest are set aside.
+  static Nanos window_high(const std::array<Nanos, kWindow>& window);
 
   Mode mode_;
   Nanos period_;

@@ -1,5 +1,6 @@
 #include "output.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string_view>
@@ -168,27 +169,48 @@ void Output::update_refresh() {
 void Output::handle_frame() {
   update_refresh();
   int64_t now = monotonic_now();
+  // Callbacks whose time has come but whose timer has not fired yet (both were
+  // ready at once) go out first: a frame event never pushes them back.
+  if (frame_done_timer_.armed() && frame_done_timer_.deadline() <= now) {
+    frame_done_timer_.disarm();
+    send_frame_done();
+  }
   FrameScheduler::Plan plan = scheduler.on_frame(now);
+  if (scheduler.mode() == FrameScheduler::Mode::Vblank) arm_frame_done(plan.frame_done_at);
   if (plan.composite_at <= now) composite();
   else composite_timer_.arm_at(plan.composite_at);
-  if (scheduler.mode() != FrameScheduler::Mode::Immediate) frame_done_timer_.arm_at(plan.frame_done_at);
+}
+
+// Arms the callbacks for `at`, paced to the refresh; an earlier pending batch
+// (clients waiting since an idle frame) keeps its time.
+void Output::arm_frame_done(int64_t at) {
+  at = std::max(at, scheduler.earliest_frame_done());
+  if (!frame_done_timer_.armed() || frame_done_timer_.deadline() > at) frame_done_timer_.arm_at(at);
 }
 
 void Output::composite() {
   if (!scene_output) return;
   int64_t start = monotonic_now();
-  wlr_output_state state;
-  wlr_output_state_init(&state);
-  // An empty state means nothing changed since the last frame.
-  bool committed = wlr_scene_output_build_state(scene_output, &state, nullptr) &&
-                   (state.committed & WLR_OUTPUT_STATE_BUFFER) && wlr_output_commit_state(wlr, &state);
-  wlr_output_state_finish(&state);
-  scheduler.composited(monotonic_now() - start);
-  // Nothing new to show means no next frame event: clients waiting for a
-  // callback must get it now, not from a timer tied to a frame that won't come.
-  if (scheduler.mode() == FrameScheduler::Mode::Immediate || !committed) {
-    frame_done_timer_.disarm();
-    send_frame_done();
+  // The scene skips the commit when nothing changed; the commit counter tells.
+  uint32_t before = wlr->commit_seq;
+  wlr_scene_output_commit(scene_output, nullptr);
+  bool committed = wlr->commit_seq != before;
+  int64_t end = monotonic_now();
+  if (committed) scheduler.composited(end - start);
+
+  if (committed && scheduler.mode() == FrameScheduler::Mode::PresentOnCommit) {
+    // Headless: the next tick is one period after this commit, not after the
+    // frame event that started it (composition took a while).
+    arm_frame_done(scheduler.frame_done_after_commit(end));
+  } else if (!committed || scheduler.mode() == FrameScheduler::Mode::Immediate) {
+    // Nested outputs are paced by the host; with nothing new to show there is
+    // no next frame event, so callbacks come from the timer alone.
+    if (scheduler.earliest_frame_done() <= end) {
+      frame_done_timer_.disarm();
+      send_frame_done();
+    } else {
+      arm_frame_done(scheduler.earliest_frame_done());
+    }
   }
 }
 

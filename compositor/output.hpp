@@ -37,6 +37,7 @@ class Output {
   void handle_frame();
   void composite();
   void send_frame_done();
+  void arm_frame_done(int64_t at);
   void update_refresh();
 
   wlr_scene_rect* background_ = nullptr;

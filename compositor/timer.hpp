@@ -41,6 +41,7 @@ class Timer {
     spec.it_value.tv_nsec = when % 1'000'000'000;
     timerfd_settime(fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
     armed_ = true;
+    deadline_ = when;
   }
   void disarm() {
     itimerspec spec{};
@@ -48,6 +49,7 @@ class Timer {
     armed_ = false;
   }
   bool armed() const { return armed_; }
+  int64_t deadline() const { return deadline_; }  // meaningful while armed
 
  private:
   static int fire(int fd, uint32_t, void* data) {
@@ -63,6 +65,7 @@ class Timer {
   int fd_ = -1;
   wl_event_source* source_ = nullptr;
   bool armed_ = false;
+  int64_t deadline_ = 0;
 };
 
 }  // namespace tranche

@@ -1,4 +1,6 @@
 // xdg-shell behaviour: mapping, placement, focus, decorations, popups, fullscreen.
+#include <cstdio>
+
 #include "fixture.hpp"
 #include "output.hpp"
 #include "seat.hpp"
@@ -144,6 +146,40 @@ TEST_F(ShellTest, MaximizeFillsTheUsableArea) {
   ASSERT_TRUE(pump(*client, [&] { return window->maximized; }));
   EXPECT_EQ(window->width, kOutputWidth);  // no decorations asked for
   EXPECT_EQ(window->height, kOutputHeight);
+}
+
+// A client asking for frame callbacks without drawing gets them at the refresh
+// rate (60 Hz here): not in a busy loop, and not starved.
+TEST_F(ShellTest, FrameCallbacksWithoutDamageArePacedToTheRefresh) {
+  auto client = connect();
+  auto window = create_window(*client);
+  wl_surface_commit(window->surface);
+  ASSERT_TRUE(pump(*client, [&] { return window->configures > 0; }));
+  commit_buffer(*client, *window, 50, 50);
+  ASSERT_TRUE(pump(*client, [&] { return view_for(*window) != nullptr; }));
+
+  struct Loop {
+    wl_surface* surface;
+    int callbacks = 0;
+    static void request(Loop* loop) {
+      static const wl_callback_listener listener = {.done = [](void* data, wl_callback* cb, uint32_t) {
+        wl_callback_destroy(cb);
+        auto* l = static_cast<Loop*>(data);
+        ++l->callbacks;
+        request(l);
+      }};
+      wl_callback_add_listener(wl_surface_frame(loop->surface), &listener, loop);
+      wl_surface_commit(loop->surface);  // no new buffer, no damage
+    }
+  } loop{window->surface};
+  Loop::request(&loop);
+  auto start = std::chrono::steady_clock::now();
+  pump(*client, [] { return false; }, std::chrono::milliseconds(500));
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("frame callbacks: %d in %.3f s\n", loop.callbacks, seconds);
+  // About one per refresh: well above 30 Hz, and at most one per half period.
+  EXPECT_GE(loop.callbacks, seconds * 40) << loop.callbacks << " callbacks in " << seconds << " s";
+  EXPECT_LE(loop.callbacks, seconds * 120 + 2) << loop.callbacks << " callbacks in " << seconds << " s";
 }
 
 // A popup anchored past the output's bottom-right corner is slid back inside.

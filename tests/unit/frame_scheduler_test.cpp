@@ -50,6 +50,12 @@ TEST(FrameScheduler, PresentOnCommitCallsClientsBackBeforeTheNextTick) {
   EXPECT_EQ(plan.frame_done_at, 100 * ms + kPeriod - s.client_budget());
 }
 
+TEST(FrameScheduler, PresentOnCommitCountsThePeriodFromTheCommit) {
+  FrameScheduler s(Mode::PresentOnCommit, kPeriod);
+  // Composition took 3 ms after the frame event: the next tick is 3 ms later too.
+  EXPECT_EQ(s.frame_done_after_commit(103 * ms), 103 * ms + kPeriod - s.client_budget());
+}
+
 TEST(FrameScheduler, ClientBudgetLearnsHowLongClientsTakeToCommit) {
   FrameScheduler s(Mode::PresentOnCommit, kPeriod);
   FrameScheduler::Nanos t = 0;
@@ -63,23 +69,48 @@ TEST(FrameScheduler, ClientBudgetLearnsHowLongClientsTakeToCommit) {
   EXPECT_EQ(s.client_budget(), 4 * ms + FrameScheduler::kClientMargin);
 }
 
+TEST(FrameScheduler, ClientBudgetIgnoresTheRareSlowestFrames) {
+  FrameScheduler s(Mode::PresentOnCommit, kPeriod);
+  FrameScheduler::Nanos t = 0;
+  auto frame = [&](FrameScheduler::Nanos delay) {
+    s.frame_done_sent(t);
+    s.client_committed(t + delay);
+    t += kPeriod;
+  };
+  for (int i = 0; i < 20; ++i) frame(2 * ms);
+  frame(9 * ms);
+  frame(8 * ms);
+  s.frame_done_sent(t);
+  EXPECT_EQ(s.client_budget(), 2 * ms + FrameScheduler::kClientMargin);
+  frame(7 * ms);  // a third slow frame is a pattern, not an outlier
+  s.frame_done_sent(t);
+  EXPECT_EQ(s.client_budget(), 7 * ms + FrameScheduler::kClientMargin);
+}
+
 TEST(FrameScheduler, CommitsUnrelatedToCallbacksDoNotInflateTheBudget) {
   FrameScheduler s(Mode::PresentOnCommit, kPeriod);
-  s.frame_done_sent(0);
-  s.client_committed(-5 * ms);        // before the callback
-  s.client_committed(kPeriod + ms);   // more than a period later
-  s.frame_done_sent(kPeriod);
-  s.client_committed(kPeriod + 2 * ms);
-  s.frame_done_sent(2 * kPeriod);
+  FrameScheduler::Nanos t = 0;
+  for (int frame = 0; frame < 5; ++frame) {
+    s.frame_done_sent(t);
+    s.client_committed(t - 5 * ms);           // before the callback
+    s.client_committed(t + kPeriod + ms);     // more than a period later
+    s.client_committed(t + 2 * ms);           // an answer to the callback
+    t += kPeriod;
+  }
+  s.frame_done_sent(t);
   EXPECT_EQ(s.client_budget(), 2 * ms + FrameScheduler::kClientMargin);
 }
 
 TEST(FrameScheduler, ClientBudgetIsBounded) {
   FrameScheduler s(Mode::PresentOnCommit, kPeriod);
   EXPECT_GE(s.client_budget(), FrameScheduler::kMillisecond);
-  s.frame_done_sent(0);
-  s.client_committed(kPeriod - 1);
-  s.frame_done_sent(kPeriod);
+  FrameScheduler::Nanos t = 0;
+  for (int frame = 0; frame < 5; ++frame) {
+    s.frame_done_sent(t);
+    s.client_committed(t + kPeriod - 1);
+    t += kPeriod;
+  }
+  s.frame_done_sent(t);
   EXPECT_EQ(s.client_budget(), kPeriod - FrameScheduler::kMillisecond);
 }
 
@@ -89,4 +120,11 @@ TEST(FrameScheduler, PeriodFollowsTheRefreshRate) {
   EXPECT_EQ(s.period(), 6'944'444);
   s.set_period(0);  // unknown refresh: assume 60 Hz
   EXPECT_EQ(s.period(), 16'666'667);
+}
+
+TEST(FrameScheduler, FrameCallbacksArePacedToTheRefresh) {
+  FrameScheduler s(Mode::PresentOnCommit, kPeriod);
+  EXPECT_EQ(s.earliest_frame_done(), 0);
+  s.frame_done_sent(100 * ms);
+  EXPECT_EQ(s.earliest_frame_done(), 100 * ms + kPeriod / 2);
 }
