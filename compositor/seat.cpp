@@ -368,6 +368,11 @@ void Seat::refresh_pointer(uint32_t time_msec) {
     return;
   }
   wlr_scene_node_set_position(&drag_icons_->node, int(cursor->x), int(cursor->y));
+  // While a button is held, the surface it was pressed on keeps the pointer (implicit grab).
+  if (wlr->pointer_state.button_count > 0 && wlr->pointer_state.focused_surface && !wlr_seat_pointer_has_grab(wlr)) {
+    wlr_seat_pointer_notify_motion(wlr, time_msec, cursor->x - press_x_, cursor->y - press_y_);
+    return;
+  }
   wlr_surface* surface = nullptr;
   double sx = 0, sy = 0;
   server.object_at(cursor->x, cursor->y, &surface, &sx, &sy);
@@ -473,7 +478,13 @@ void Seat::add_pointer_constraint(wlr_pointer_constraint_v1* constraint) {
 void Seat::handle_button(wlr_pointer_button_event* event) {
   wlr_idle_notifier_v1_notify_activity(server.idle_notifier, wlr);
   if (grab_ != Grab::None) {
-    if (event->state == WL_POINTER_BUTTON_STATE_RELEASED) end_grab();
+    if (event->state == WL_POINTER_BUTTON_STATE_RELEASED) {
+      end_grab();
+      // The seat still counts the button as held: release it there too (no
+      // client has pointer focus during a move or resize, so none sees it).
+      wlr_seat_pointer_notify_button(wlr, event->time_msec, event->button, event->state);
+      schedule_pointer_refresh();
+    }
     return;
   }
   if (event->state == WL_POINTER_BUTTON_STATE_PRESSED) {
@@ -495,7 +506,12 @@ void Seat::handle_button(wlr_pointer_button_event* event) {
         focus_layer(layer);
     }
   }
+  if (event->state == WL_POINTER_BUTTON_STATE_PRESSED && wlr->pointer_state.button_count == 0) {
+    press_x_ = cursor->x - wlr->pointer_state.sx;  // where the grabbing surface is
+    press_y_ = cursor->y - wlr->pointer_state.sy;
+  }
   wlr_seat_pointer_notify_button(wlr, event->time_msec, event->button, event->state);
+  if (wlr->pointer_state.button_count == 0) schedule_pointer_refresh();  // the grab ended
 }
 
 }  // namespace tranche

@@ -88,6 +88,7 @@ class Seat {
 
   wlr_scene_tree* drag_icons_;
   wl_event_source* refresh_idle_ = nullptr;
+  double press_x_ = 0, press_y_ = 0;  // layout origin of the surface a held button grabs
   Listener motion_, motion_absolute_, button_, axis_, frame_;
   Listener touch_down_, touch_up_, touch_motion_, touch_cancel_, touch_frame_;
   Listener request_cursor_, request_selection_, request_primary_selection_;

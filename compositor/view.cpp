@@ -217,8 +217,11 @@ void View::handle_commit() {
   }
   wlr_box box{};
   wlr_xdg_surface_get_geometry(base, &box);
-  // No offset of our own: wlroots' xdg scene tree already puts the window
-  // geometry's corner at the tree origin.
+  // wlroots' xdg scene tree puts the window geometry's corner at the tree origin.
+  // Without an explicit geometry that box grows with subsurfaces sticking out up
+  // or left: keep the main surface still rather than the box's corner.
+  bool implicit = base->current.geometry.width <= 0 || base->current.geometry.height <= 0;
+  wlr_scene_node_set_position(&content_->node, implicit ? box.x : 0, implicit ? box.y : 0);
   if (box.width != last_geometry_.width || box.height != last_geometry_.height) {
     if (recentre_ && !fullscreen_ && !maximized_) {
       last_geometry_ = box;
