@@ -2,6 +2,9 @@
 #include "server.hpp"
 
 #include <csignal>
+#include <cstdlib>
+#include <optional>
+#include <xf86drm.h>
 #include <filesystem>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +29,24 @@ bool has_drm_device() {
   for (const auto& entry : std::filesystem::directory_iterator("/dev/dri", ec))
     if (entry.path().filename().string().starts_with("card")) return true;
   return false;
+}
+// libseat hands over a device even when another process is its DRM master; say
+// so plainly instead of failing later with an allocator error.
+std::optional<std::string> drm_device_in_use(wlr_backend* backend) {
+  std::optional<std::string> message;
+  auto check = [](wlr_backend* sub, void* data) {
+    auto* out = static_cast<std::optional<std::string>*>(data);
+    if (out->has_value() || !wlr_backend_is_drm(sub)) return;
+    int fd = wlr_backend_get_drm_fd(sub);
+    if (fd < 0 || drmIsMaster(fd)) return;
+    char* name = drmGetDeviceNameFromFd2(fd);
+    *out = std::string("DRM device ") + (name ? name : "?") +
+           " is in use by another display server (cannot become DRM master)";
+    free(name);
+  };
+  if (wlr_backend_is_multi(backend)) wlr_multi_for_each_backend(backend, check, &message);
+  else check(backend, &message);
+  return message;
 }
 }  // namespace
 
@@ -86,6 +107,7 @@ std::expected<void, std::string> Server::create_backend() {
       setenv("WLR_BACKENDS", "drm,libinput", 1);
       backend = wlr_backend_autocreate(loop, &session);
       if (!backend) return std::unexpected("cannot open the DRM backend (see the log above: seat, permissions?)");
+      if (auto busy = drm_device_in_use(backend)) return std::unexpected(*busy);
       break;
     case BackendChoice::Auto: break;
   }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tools/vm/build-modules.sh OUTDIR KERNEL_ABI
+#
+# Runs inside the Debian 13 root (tools/vm/vm calls it). Builds the two DRM test
+# modules the Debian kernel leaves out, out of tree, from linux-source-6.12 and the
+# installed linux-headers-KERNEL_ABI, and writes OUTDIR/vkms.ko and OUTDIR/sw_sync.ko.
+#
+# Changes to the kernel sources (each checked to apply exactly once):
+#  vkms     a module parameter of ours, enable_syncobj (default off), that adds
+#           DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE to the driver's features
+#           (syncobjs live entirely in DRM core; stock vkms answers EOPNOTSUPP).
+#  sw_sync  built in-tree only (CONFIG_SW_SYNC=y): give it <linux/module.h> and a
+#           licence, let its tracepoint header be found out of tree, and stop
+#           calling sync_file_get_name(), which the kernel does not export.
+set -euo pipefail
+
+out=${1:?usage: build-modules.sh OUTDIR KERNEL_ABI}
+abi=${2:?usage: build-modules.sh OUTDIR KERNEL_ABI}
+headers=/usr/src/linux-headers-$abi
+tarball=/usr/src/linux-source-6.12.tar.xz
+[ -d "$headers" ] || { echo "build-modules: $headers is missing" >&2; exit 1; }
+[ -f "$tarball" ] || { echo "build-modules: $tarball is missing" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tranche-vm-modules.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+tar -xJf "$tarball" -C "$work" --strip-components=1 \
+  --wildcards 'linux-source-6.12/drivers/gpu/drm/vkms/*' \
+  'linux-source-6.12/drivers/dma-buf/sw_sync.c' \
+  'linux-source-6.12/drivers/dma-buf/sync_debug.[ch]' \
+  'linux-source-6.12/drivers/dma-buf/sync_trace.h'
+
+python3 - "$work" <<'PY'
+import pathlib, sys
+
+root = pathlib.Path(sys.argv[1]) / "drivers"
+
+def edit(rel, old, new):
+    path = root / rel
+    text = path.read_text()
+    if text.count(old) != 1:
+        sys.exit(f"build-modules: expected one '{old.splitlines()[0]}' in {rel}, "
+                 f"found {text.count(old)} (kernel sources changed?)")
+    path.write_text(text.replace(old, new))
+
+# vkms: opt-in syncobj support.
+edit("gpu/drm/vkms/vkms_drv.c",
+     "static const struct drm_driver vkms_driver = {",
+     "static struct drm_driver vkms_driver = {")
+edit("gpu/drm/vkms/vkms_drv.c",
+     "DEFINE_DRM_GEM_FOPS(vkms_driver_fops);",
+     "static bool enable_syncobj;\n"
+     "module_param_named(enable_syncobj, enable_syncobj, bool, 0444);\n"
+     "MODULE_PARM_DESC(enable_syncobj, \"Advertise DRM syncobjs (binary and timeline); "
+     "tranche test build, default off\");\n\n"
+     "DEFINE_DRM_GEM_FOPS(vkms_driver_fops);")
+edit("gpu/drm/vkms/vkms_drv.c",
+     "static int __init vkms_init(void)\n{",
+     "static int __init vkms_init(void)\n{\n"
+     "\tif (enable_syncobj)\n"
+     "\t\tvkms_driver.driver_features |= DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE;")
+
+# sw_sync: a loadable module.
+edit("dma-buf/sw_sync.c", "#include <linux/file.h>",
+     "#include <linux/module.h>\n#include <linux/file.h>")
+edit("dma-buf/sw_sync.c", "const struct file_operations sw_sync_debugfs_fops = {",
+     "MODULE_LICENSE(\"GPL\");\n"
+     "MODULE_DESCRIPTION(\"sw_sync fences for tests (tranche out-of-tree build)\");\n\n"
+     "const struct file_operations sw_sync_debugfs_fops = {")
+edit("dma-buf/sync_debug.c", "#include <linux/debugfs.h>",
+     "#include <linux/module.h>\n#include <linux/debugfs.h>")
+edit("dma-buf/sync_trace.h", "#define TRACE_INCLUDE_PATH ../../drivers/dma-buf",
+     "#define TRACE_INCLUDE_PATH .")
+edit("dma-buf/sync_debug.c", "sync_file_get_name(sync_file, buf, sizeof(buf))",
+     "tranche_sync_file_name(sync_file, buf, sizeof(buf))")
+edit("dma-buf/sync_debug.c", "static void sync_print_sync_file(",
+     "/* sync_file_get_name() is not exported: name the fence by context and seqno. */\n"
+     "static const char *tranche_sync_file_name(struct sync_file *sync_file, char *buf, int len)\n"
+     "{\n"
+     "\tif (sync_file->user_name[0])\n"
+     "\t\treturn sync_file->user_name;\n"
+     "\tsnprintf(buf, len, \"fence %llu:%llu\", sync_file->fence->context, sync_file->fence->seqno);\n"
+     "\treturn buf;\n"
+     "}\n\n"
+     "static void sync_print_sync_file(")
+PY
+
+cat > "$work/drivers/gpu/drm/vkms/Kbuild" <<'EOF'
+obj-m += vkms.o
+vkms-y := vkms_drv.o vkms_plane.o vkms_output.o vkms_formats.o vkms_crtc.o \
+	vkms_composer.o vkms_writeback.o
+EOF
+cat > "$work/drivers/dma-buf/Kbuild" <<'EOF'
+obj-m += sw_sync.o
+sw_sync-y := sw_sync_main.o sync_debug.o
+CFLAGS_sw_sync_main.o := -I$(src)
+EOF
+# A module named like one of its objects cannot have several objects: rename.
+mv "$work/drivers/dma-buf/sw_sync.c" "$work/drivers/dma-buf/sw_sync_main.c"
+
+jobs=$(nproc)
+for dir in drivers/gpu/drm/vkms drivers/dma-buf; do
+  make -s -C "$headers" M="$work/$dir" -j"$jobs" modules >"$work/make.log" 2>&1 ||
+    { cat "$work/make.log" >&2; echo "build-modules: building $dir failed" >&2; exit 1; }
+done
+mkdir -p "$out"
+install -m 0644 "$work/drivers/gpu/drm/vkms/vkms.ko" "$work/drivers/dma-buf/sw_sync.ko" "$out/"
+echo "build-modules: built vkms.ko and sw_sync.ko for $abi"
