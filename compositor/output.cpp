@@ -129,21 +129,21 @@ void Output::apply_config(const config::Config& config, bool initial) {
   if (!wlr->enabled) {
     // Removing it from the layout also destroys its scene output.
     wlr_output_layout_remove(server.output_layout, wlr);
-  } else {
-    bool linked = scene_output != nullptr;
-    wlr_output_layout_output* placed = conf && conf->position
-        ? wlr_output_layout_add(server.output_layout, wlr, conf->position->x, conf->position->y)
-        : wlr_output_layout_add_auto(server.output_layout, wlr);
-    if (!linked && placed) {
-      scene_output = wlr_scene_output_create(server.scene, wlr);
-      scene_output_destroy_.connect(&scene_output->events.destroy, [this](void*) {
-        scene_output_destroy_.disconnect();
-        scene_output = nullptr;
-      });
-      wlr_scene_output_layout_add_output(server.scene_layout, placed, scene_output);
-    }
   }
   wlr_scene_node_set_enabled(&background_->node, wlr->enabled);
+  server.place_outputs();
+}
+
+void Output::place_at(int x, int y) {
+  bool linked = scene_output != nullptr;
+  wlr_output_layout_output* placed = wlr_output_layout_add(server.output_layout, wlr, x, y);
+  if (linked || !placed) return;
+  scene_output = wlr_scene_output_create(server.scene, wlr);
+  scene_output_destroy_.connect(&scene_output->events.destroy, [this](void*) {
+    scene_output_destroy_.disconnect();
+    scene_output = nullptr;
+  });
+  wlr_scene_output_layout_add_output(server.scene_layout, placed, scene_output);
 }
 
 wlr_box Output::layout_box() const {

@@ -22,6 +22,8 @@ class Output {
   // Lays out layer surfaces, then the views that depend on the usable area.
   void arrange();
 
+  // Puts the (enabled) output at x,y of the layout; see Server::place_outputs.
+  void place_at(int x, int y);
   wlr_box layout_box() const;  // where the output sits in the layout
   wlr_box usable_area() const { return usable_; }  // layout coordinates
 

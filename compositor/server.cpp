@@ -1,7 +1,11 @@
 // Start-up and the life of one compositor instance, step by step.
 #include "server.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
+#include <string_view>
+#include <vector>
 #include <cstdlib>
 #include <optional>
 #include <xf86drm.h>
@@ -47,6 +51,27 @@ std::optional<std::string> drm_device_in_use(wlr_backend* backend) {
   if (wlr_backend_is_multi(backend)) wlr_multi_for_each_backend(backend, check, &message);
   else check(backend, &message);
   return message;
+}
+// "DP-2" < "DP-10": runs of digits compare by value.
+bool natural_less(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      size_t i_end = i, j_end = j;
+      while (i_end < a.size() && std::isdigit(static_cast<unsigned char>(a[i_end]))) ++i_end;
+      while (j_end < b.size() && std::isdigit(static_cast<unsigned char>(b[j_end]))) ++j_end;
+      unsigned long x = std::stoul(std::string(a.substr(i, i_end - i)));
+      unsigned long y = std::stoul(std::string(b.substr(j, j_end - j)));
+      if (x != y) return x < y;
+      i = i_end;
+      j = j_end;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
 }
 }  // namespace
 
@@ -299,12 +324,38 @@ void Server::create_protocols() {
 
 void Server::handle_new_output(wlr_output* wlr) {
   outputs_.push_back(std::make_unique<Output>(*this, wlr));
+  place_outputs();  // the new output was not in the list while it configured itself
   arrange_outputs();
 }
 
 void Server::arrange_outputs() {
   for (auto& output : outputs_) output->arrange();
   update_output_manager();
+}
+
+void Server::place_outputs() {
+  int next_x = 0;
+  for (auto& output : outputs_) {
+    const config::OutputConfig* conf = config_.output_for(output->wlr->name);
+    if (!output->wlr->enabled || !conf || !conf->position) continue;
+    output->place_at(conf->position->x, conf->position->y);
+    wlr_box box = output->layout_box();
+    next_x = std::max(next_x, box.x + box.width);
+  }
+  // By name (digits compared as numbers): backends announce outputs in no
+  // particular order, and HEADLESS-2 belongs right of HEADLESS-1.
+  std::vector<Output*> row;
+  for (auto& output : outputs_) {
+    const config::OutputConfig* conf = config_.output_for(output->wlr->name);
+    if (output->wlr->enabled && !(conf && conf->position)) row.push_back(output.get());
+  }
+  std::sort(row.begin(), row.end(), [](Output* a, Output* b) { return natural_less(a->wlr->name, b->wlr->name); });
+  for (Output* output : row) {
+    output->place_at(next_x, 0);
+    int width = 0, height = 0;
+    wlr_output_effective_resolution(output->wlr, &width, &height);
+    next_x += width;
+  }
 }
 
 void Server::update_output_manager() {

@@ -75,6 +75,9 @@ class Server {
   Output* output_of(wlr_output* output);
   Output* focused_output();  // under the cursor, else the first one
   void arrange_outputs();    // after layout or layer changes
+  // Configured outputs go where the config says; the others in a row to their
+  // right, in the order they appeared, so the layout never depends on timing.
+  void place_outputs();
 
   // wlroots objects shared by the modules.
   wl_display* display = nullptr;

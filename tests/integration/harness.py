@@ -216,6 +216,17 @@ def run(argv, env, timeout=10, input=None):
         fail(f"{shlex.join(map(str, argv))} did not finish within {timeout:g} s")
 
 
+def run_bytes(argv, env, timeout=10):
+    """Runs a short command to completion; returns its stdout as bytes (fails on error)."""
+    try:
+        result = subprocess.run([str(a) for a in argv], env=env, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        fail(f"{shlex.join(map(str, argv))} did not finish within {timeout:g} s")
+    if result.returncode != 0:
+        fail(f"{shlex.join(map(str, argv))} exited {result.returncode}: {result.stderr.decode(errors='replace')}")
+    return result.stdout
+
+
 def _processes_with_env(key, value):
     """PIDs of our processes whose environment has key=value."""
     needle = f"{key}={value}".encode()
@@ -278,9 +289,11 @@ class Compositor:
 
     Use as a context manager. outputs: headless outputs; size: (w, h) of each;
     config: text of the config file (empty: built-in defaults); startup: shell
-    commands passed as --startup."""
+    commands passed as --startup; backend: --backend (nested ones get `env`,
+    e.g. DISPLAY, added to the compositor's environment)."""
 
-    def __init__(self, outputs=1, size=(1280, 720), config="", startup=(), extra_args=()):
+    def __init__(self, outputs=1, size=(1280, 720), config="", startup=(), extra_args=(),
+                 backend="headless", env=None):
         global _socket_count
         _socket_count += 1
         self.kind = self.kind_requested()
@@ -297,12 +310,14 @@ class Compositor:
         if self.is_sway:
             self._start_sway(outputs, size, startup)
         else:
-            argv = [tranche_binary(), "--backend", "headless", "--headless-outputs", outputs,
-                    "--output-size", f"{size[0]}x{size[1]}", "--socket", self.socket,
-                    "--config", self.config_path]
+            argv = [tranche_binary(), "--backend", backend, "--output-size", f"{size[0]}x{size[1]}",
+                    "--socket", self.socket, "--config", self.config_path]
+            if backend == "headless":
+                argv += ["--headless-outputs", outputs]
             for command in startup:
                 argv += ["--startup", command]
-            self.process = self.spawn(argv + list(extra_args), name="tranche", env=self.base_env())
+            # Nested backends need the host's display (env), e.g. DISPLAY for x11.
+            self.process = self.spawn(argv + list(extra_args), name="tranche", env={**self.base_env(), **(env or {})})
         self.wait_ready()
 
     @staticmethod
