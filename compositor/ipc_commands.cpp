@@ -28,7 +28,15 @@ json output_json(Server& server, Output& output) {
   wlr_output* o = output.wlr;
   json j = box_fields(json::object(), output.layout_box());
   j["name"] = o->name;
-  j["description"] = string_or_null(o->description);
+  // wlroots writes "(null) (null) (Virtual-1)" when make and model are unknown.
+  std::string description = o->description ? o->description : "";
+  if (description.empty() || description.find("(null)") != std::string::npos) {
+    description.clear();
+    for (const char* part : {o->make, o->model})
+      if (part && *part) description += std::string(part) + " ";
+    description += std::string("(") + o->name + ")";
+  }
+  j["description"] = description;
   j["make"] = string_or_null(o->make);
   j["model"] = string_or_null(o->model);
   j["enabled"] = o->enabled;
