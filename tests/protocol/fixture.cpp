@@ -145,6 +145,21 @@ std::unique_ptr<Window> CompositorTest::create_window(Client& client) {
   return w;
 }
 
+std::unique_ptr<Window> CompositorTest::map_window(Client& client, int width, int height) {
+  auto window = create_window(client);
+  wl_surface_commit(window->surface);
+  if (!pump(client, [&] { return window->configures > 0; })) {
+    ADD_FAILURE() << "no first configure";
+    return nullptr;
+  }
+  commit_buffer(client, *window, width, height);
+  if (!pump(client, [&] { return view_for(*window) != nullptr && window->activated; })) {
+    ADD_FAILURE() << "the window did not map with focus";
+    return nullptr;
+  }
+  return window;
+}
+
 wl_buffer* CompositorTest::create_buffer(Client& client, int width, int height, uint32_t argb) {
   int stride = width * 4, size = stride * height;
   int fd = memfd_create("tranche-test-buffer", MFD_CLOEXEC);

@@ -53,6 +53,9 @@ class CompositorTest : public testing::Test {
   bool roundtrip(Client& client);
 
   std::unique_ptr<Window> create_window(Client& client);
+  // A toplevel taken through its first configure to a mapped, focused view of
+  // the given size (null, with a test failure, if that does not happen).
+  std::unique_ptr<Window> map_window(Client& client, int width, int height);
   // Acks the last configure and commits a solid buffer of the given size.
   void commit_buffer(Client& client, Window& window, int width, int height);
   wl_buffer* create_buffer(Client& client, int width, int height, uint32_t argb);

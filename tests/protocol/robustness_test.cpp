@@ -24,11 +24,8 @@ TEST_F(RobustnessTest, BufferBeforeFirstConfigureIsAProtocolErrorForThatClientOn
 
   // The other client still works and can map a window.
   ASSERT_TRUE(roundtrip(*good));
-  auto fine = create_window(*good);
-  wl_surface_commit(fine->surface);
-  ASSERT_TRUE(pump(*good, [&] { return fine->configures > 0; }));
-  commit_buffer(*good, *fine, 50, 50);
-  ASSERT_TRUE(pump(*good, [&] { return view_for(*fine) != nullptr; }));
+  auto fine = map_window(*good, 50, 50);
+  ASSERT_NE(fine, nullptr);
 }
 
 TEST_F(RobustnessTest, GarbageOnTheSocketDisconnectsTheClient) {
@@ -59,11 +56,8 @@ TEST_F(RobustnessTest, GarbageOnTheSocketDisconnectsTheClient) {
 
 TEST_F(RobustnessTest, ClientVanishingWithMappedWindowsLeavesNoView) {
   auto client = connect();
-  auto window = create_window(*client);
-  wl_surface_commit(window->surface);
-  ASSERT_TRUE(pump(*client, [&] { return window->configures > 0; }));
-  commit_buffer(*client, *window, 64, 64);
-  ASSERT_TRUE(pump(*client, [&] { return view_for(*window) != nullptr; }));
+  auto window = map_window(*client, 64, 64);
+  ASSERT_NE(window, nullptr);
   ASSERT_EQ(server->views().size(), 1u);
   client.reset();  // disconnect without destroying anything
   for (int i = 0; i < 100 && !server->views().empty(); ++i) wl_event_loop_dispatch(server->loop, 5);
