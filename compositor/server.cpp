@@ -1,17 +1,18 @@
 // Start-up and the life of one compositor instance, step by step.
 #include "server.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <string_view>
 #include <vector>
-#include <cstdlib>
-#include <optional>
-#include <xf86drm.h>
-#include <filesystem>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "layer_shell.hpp"
 #include "output.hpp"
@@ -34,6 +35,7 @@ bool has_drm_device() {
     if (entry.path().filename().string().starts_with("card")) return true;
   return false;
 }
+
 // libseat hands over a device even when another process is its DRM master; say
 // so plainly instead of failing later with an allocator error.
 std::optional<std::string> drm_device_in_use(wlr_backend* backend) {
@@ -52,6 +54,7 @@ std::optional<std::string> drm_device_in_use(wlr_backend* backend) {
   else check(backend, &message);
   return message;
 }
+
 // "DP-2" < "DP-10": runs of digits compare by value.
 bool natural_less(std::string_view a, std::string_view b) {
   size_t i = 0, j = 0;
