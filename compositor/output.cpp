@@ -27,14 +27,7 @@ wlr_output_mode* find_mode(wlr_output* output, const config::Mode& want) {
   }
   return best;
 }
-}  // namespace
 
-const char* transform_name(wl_output_transform transform) {
-  static const char* names[] = {"normal", "90", "180", "270", "flipped", "flipped-90", "flipped-180", "flipped-270"};
-  return (transform >= 0 && transform < 8) ? names[transform] : "normal";
-}
-
-namespace {
 FrameScheduler::Mode scheduling_mode(wlr_output* output) {
   // For comparisons (bench/): composite and call clients back at once, as most
   // wlroots compositors do.
@@ -45,6 +38,11 @@ FrameScheduler::Mode scheduling_mode(wlr_output* output) {
   return FrameScheduler::Mode::Immediate;  // nested: the host paces us
 }
 }  // namespace
+
+const char* transform_name(wl_output_transform transform) {
+  static const char* names[] = {"normal", "90", "180", "270", "flipped", "flipped-90", "flipped-180", "flipped-270"};
+  return (transform >= 0 && transform < 8) ? names[transform] : "normal";
+}
 
 Output::Output(Server& server, wlr_output* output)
     : server(server),
