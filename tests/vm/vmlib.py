@@ -49,12 +49,33 @@ def builddir() -> pathlib.Path:
 class Tap:
     """TAP (version 13) on stdout: `ok N - name` / `not ok N - name`, with
     diagnostics as `# ...` lines, and a plan at the end. done() exits 1 when a
-    check failed (or none ran)."""
+    check failed (or none ran).
+
+    In the VM, each result line also goes to the serial console with the guest's
+    uptime: the virtio console (stdout) reaches the host in delayed chunks, and
+    when a run hits tools/vm/vm's --timeout the console's last lines, which the
+    host prints, say which check it was in."""
 
     def __init__(self):
         self.count = 0
         self.failed = 0
+        self._console = None
+        if os.path.isdir("/run/tranche-vm"):
+            with contextlib.suppress(OSError):
+                self._console = open("/dev/console", "w")
         print("TAP version 13", flush=True)
+        self._mark("TAP started")
+
+    def _mark(self, line: str):
+        if not self._console:
+            return
+        try:
+            with open("/proc/uptime") as f:
+                uptime = f.read().split()[0]
+            self._console.write(f"tranche-vm test: [{uptime}] {line[:160]}\n")
+            self._console.flush()
+        except OSError:
+            self._console = None
 
     def ok(self, cond, name: str, diag: str | None = None, known_bug: str | None = None) -> bool:
         """One check. known_bug: when the check fails, report it as TAP TODO with
@@ -64,6 +85,7 @@ class Tap:
         if not cond and not todo:
             self.failed += 1
         print(f"{'ok' if cond else 'not ok'} {self.count} - {name}{todo}", flush=True)
+        self._mark(f"{'ok' if cond else 'not ok'} {self.count} - {name}{todo}")
         if diag and not cond:
             self.diag(diag)
         return bool(cond)
@@ -71,6 +93,7 @@ class Tap:
     def skip(self, name: str, why: str):
         self.count += 1
         print(f"ok {self.count} - {name} # SKIP {why}", flush=True)
+        self._mark(f"ok {self.count} - {name} # SKIP {why}")
 
     def diag(self, text: str):
         for line in str(text).splitlines() or [""]:
@@ -90,6 +113,7 @@ class Tap:
     def done(self):
         print(f"1..{self.count}", flush=True)
         print(f"# {self.count - self.failed} passed, {self.failed} failed", flush=True)
+        self._mark(f"done: {self.count - self.failed} passed, {self.failed} failed")
         sys.exit(1 if self.failed or self.count == 0 else 0)
 
 
@@ -161,12 +185,13 @@ class Process:
         self.lines += [c.decode(errors="replace") for c in complete]
         return True
 
-    def wait_for_line(self, pattern: str, timeout: float = 30) -> str:
-        """The first output line matching the regex pattern; raises TimeoutError
-        (or RuntimeError when the process exits first)."""
+    def wait_for_line(self, pattern: str, timeout: float = 30, start: int = 0) -> str:
+        """The first output line matching the regex pattern (from line index
+        start on, e.g. len(p.lines) before an action); raises TimeoutError (or
+        RuntimeError when the process exits first)."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = start
         while True:
             for line in self.lines[seen:]:
                 if regex.search(line):
@@ -269,11 +294,14 @@ class Tranche:
     def log(self) -> str:
         return self.process.output() if self.process else ""
 
-    def ctl(self, *args, check=True, json_output=False):
-        argv = [str(self.build / "tranchectl/tranchectl"), "--socket", self.ipc]
+    def ctl(self, *args, check=True, json_output=False, timeout: float = 30):
+        """tranchectl ARGS against this tranche. tranchectl's own wait for the
+        reply (default 5 s) is raised to `timeout`: under TCG on a loaded host a
+        blocking modeset (`reload` with a new mode) alone can take longer."""
+        argv = [str(self.build / "tranchectl/tranchectl"), "--socket", self.ipc, "--timeout", str(timeout)]
         if json_output:
             argv.append("--json")
-        result = subprocess.run(argv + list(args), capture_output=True, text=True, timeout=30)
+        result = subprocess.run(argv + list(args), capture_output=True, text=True, timeout=timeout + 10)
         if check and result.returncode != 0:
             raise RuntimeError(f"tranchectl {' '.join(args)} exited {result.returncode}: {result.stderr}")
         return result
@@ -722,3 +750,180 @@ class SwSyncTimeline:
 def fence_signalled(fd: int, timeout: float = 0) -> bool:
     """Whether a sync_file fd has signalled (it polls readable then)."""
     return bool(select.select([fd], [], [], timeout)[0])
+
+
+# ----------------------------------------------------------------- input devices (uinput, udev)
+
+UDEVD = "/usr/lib/systemd/systemd-udevd"
+
+
+def load_module(name: str) -> None:
+    """modprobe NAME (from the root's /lib/modules, read over 9p); raises when it fails."""
+    result = subprocess.run(["modprobe", name], capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"modprobe {name} exited {result.returncode}: {result.stderr.strip()}")
+
+
+def udev_settle(timeout: int = 20) -> None:
+    """udevadm settle: every queued uevent is processed (the device database written)."""
+    subprocess.run(["udevadm", "settle", f"--timeout={timeout}"], check=True, timeout=timeout + 10,
+                   capture_output=True)
+
+
+class Udevd:
+    """systemd-udevd from the root, in the foreground, for libinput: the VM's init
+    starts no udev, and libinput (wlroots' libinput backend) only takes input
+    devices that udev has processed (a database entry with ID_INPUT_*) and learns
+    about new ones from udevd's netlink events. start() loads evdev and uinput,
+    starts udevd, replays the input devices already there (udevadm trigger) and
+    waits for them (udevadm settle); stop() ends it.
+
+        with Udevd():
+            keyboard = UinputDevice.keyboard()
+    """
+
+    def __init__(self):
+        self.process: Process | None = None
+
+    def start(self, timeout: float = 20):
+        for module in ("evdev", "uinput"):
+            if not os.path.exists("/dev/uinput" if module == "uinput" else "/sys/module/evdev"):
+                load_module(module)
+        os.makedirs("/run/udev", exist_ok=True)
+        self.process = Process([UDEVD, "--resolve-names=never"], name="systemd-udevd")
+        # udevadm control answers once udevd listens on its control socket.
+        deadline = time.monotonic() + timeout
+        while subprocess.run(["udevadm", "control", "--ping", "--timeout=2"], capture_output=True,
+                             timeout=10).returncode != 0:
+            if self.process.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"systemd-udevd did not start: {self.process.output()[-1000:]!r}")
+            time.sleep(0.1)
+        subprocess.run(["udevadm", "trigger", "--action=add", "--subsystem-match=input"], check=True,
+                       capture_output=True, timeout=30)
+        udev_settle()
+        return self
+
+    def stop(self):
+        if self.process:
+            self.process.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# linux/input-event-codes.h
+EV_SYN, EV_KEY, EV_REL = 0x00, 0x01, 0x02
+SYN_REPORT = 0
+REL_X, REL_Y, REL_WHEEL = 0x00, 0x01, 0x08
+KEY_A, KEY_LEFTSHIFT = 30, 42
+BTN_LEFT, BTN_RIGHT, BTN_MIDDLE = 0x110, 0x111, 0x112
+BUS_VIRTUAL = 0x06
+
+
+class UinputDevice:
+    """An input device made with /dev/uinput (module uinput), written by hand:
+    the ioctls of linux/uinput.h and struct input_event.
+
+        kbd = UinputDevice.keyboard()       # keys 1..248: udev tags it a keyboard
+        kbd.key(KEY_A)                      # press and release
+        mouse = UinputDevice.mouse()        # REL_X/Y, wheel, left/right/middle
+        mouse.move(10, 5); mouse.button(BTN_LEFT)
+        kbd.close()
+
+    .event is the evdev node (/dev/input/eventN), .sysname inputN."""
+
+    _UI_DEV_CREATE = 0x5501                               # _IO('U', 1)
+    _UI_DEV_DESTROY = 0x5502                              # _IO('U', 2)
+    _UI_DEV_SETUP = (1 << 30) | (92 << 16) | 0x5503       # _IOW('U', 3, struct uinput_setup)
+    _UI_SET_EVBIT = (1 << 30) | (4 << 16) | 0x5564        # _IOW('U', 100, int)
+    _UI_SET_KEYBIT = (1 << 30) | (4 << 16) | 0x5565       # _IOW('U', 101, int)
+    _UI_SET_RELBIT = (1 << 30) | (4 << 16) | 0x5566       # _IOW('U', 102, int)
+
+    @staticmethod
+    def _ui_get_sysname(length: int) -> int:              # _IOC(_IOC_READ, 'U', 44, len)
+        return (2 << 30) | (length << 16) | 0x552C
+
+    def __init__(self, name: str, keys=(), rels=(), product: int = 1):
+        import fcntl
+        import struct
+
+        self.name = name
+        self.fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            if keys:
+                fcntl.ioctl(self.fd, self._UI_SET_EVBIT, EV_KEY)
+                for code in keys:
+                    fcntl.ioctl(self.fd, self._UI_SET_KEYBIT, code)
+            if rels:
+                fcntl.ioctl(self.fd, self._UI_SET_EVBIT, EV_REL)
+                for code in rels:
+                    fcntl.ioctl(self.fd, self._UI_SET_RELBIT, code)
+            # struct uinput_setup: struct input_id (bustype, vendor, product,
+            # version: u16 each), char name[80], u32 ff_effects_max.
+            setup = struct.pack("=HHHH80sI", BUS_VIRTUAL, 0x7472, product, 1, name.encode()[:79], 0)
+            fcntl.ioctl(self.fd, self._UI_DEV_SETUP, setup)
+            fcntl.ioctl(self.fd, self._UI_DEV_CREATE)
+            buf = bytearray(64)
+            fcntl.ioctl(self.fd, self._ui_get_sysname(len(buf)), buf)
+            self.sysname = buf.split(b"\0", 1)[0].decode()
+            sysdir = pathlib.Path("/sys/devices/virtual/input") / self.sysname
+            deadline = time.monotonic() + 10
+            events = []
+            while not events and time.monotonic() < deadline:
+                events = sorted(p.name for p in sysdir.glob("event*"))
+                if not events:
+                    time.sleep(0.05)
+            if not events:
+                raise RuntimeError(f"uinput device {name} ({sysdir}) has no event node (is evdev loaded?)")
+            self.event = f"/dev/input/{events[0]}"
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    @classmethod
+    def keyboard(cls, name: str = "tranche-vm keyboard") -> "UinputDevice":
+        # udev's input_id calls a device with keys 1..31 a keyboard.
+        return cls(name, keys=range(1, 249), product=1)
+
+    @classmethod
+    def mouse(cls, name: str = "tranche-vm mouse") -> "UinputDevice":
+        return cls(name, keys=(BTN_LEFT, BTN_RIGHT, BTN_MIDDLE), rels=(REL_X, REL_Y, REL_WHEEL), product=2)
+
+    def emit(self, events) -> None:
+        """Writes (type, code, value) events, then a SYN_REPORT."""
+        import struct
+
+        now = time.time()
+        sec, usec = int(now), int((now % 1) * 1e6)
+        data = b"".join(struct.pack("=qqHHi", sec, usec, t, c, v) for t, c, v in [*events, (EV_SYN, SYN_REPORT, 0)])
+        os.write(self.fd, data)
+
+    def key(self, code: int, value: int | None = None) -> None:
+        """Press (1) or release (0) a key or button; both, in two reports, when
+        value is None."""
+        for v in ((1, 0) if value is None else (value,)):
+            self.emit([(EV_KEY, code, v)])
+
+    button = key
+
+    def move(self, dx: int, dy: int) -> None:
+        self.emit([(EV_REL, REL_X, dx), (EV_REL, REL_Y, dy)])
+
+    def close(self) -> None:
+        if self.fd is not None:
+            import fcntl
+
+            with contextlib.suppress(OSError):
+                fcntl.ioctl(self.fd, self._UI_DEV_DESTROY)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
