@@ -1,6 +1,8 @@
 // The compositor's IPC commands: what `tranchectl` can ask for.
 #include <unistd.h>
 
+#include "buffer_paths.hpp"
+#include "explicit_sync.hpp"
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
@@ -141,6 +143,14 @@ void Server::register_ipc_commands() {
   ipc_dispatcher_.add("surfaces", "windows and layer surfaces, front to back", [this](const json&) {
     return std::expected<json, std::string>(surfaces_json(*this));
   });
+  ipc_dispatcher_.add("explain", "per output and surface: the path each buffer takes, why not a faster one, the feedback sent",
+                      [this](const json&) {
+                        json result = buffer_paths->explain();
+                        result["explicit_sync"] = explicit_sync ? explicit_sync->describe() : json(nullptr);
+                        return std::expected<json, std::string>(result);
+                      });
+  ipc_dispatcher_.add("stats", "counters: frames per path, plane assignments, test-commit failures, feedback, imports",
+                      [this](const json&) { return std::expected<json, std::string>(buffer_paths->stats()); });
   ipc_dispatcher_.add("reload", "re-read the configuration file", [this](const json&) -> std::expected<json, std::string> {
     if (auto result = reload_config(); !result) return std::unexpected(result.error());
     return json{{"reloaded", true}};

@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "options.hpp"
+#include "plane_search_budget.hpp"
 #include "server.hpp"
 
 using namespace tranche;
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The environment wins over the config: the VM tier sets it for every run.
+  int budget_ms = config->scanout.plane_search_budget_ms;
+  if (const char* env = getenv("TRANCHE_PLANE_SEARCH_BUDGET_MS"); env && atoi(env) > 0) budget_ms = atoi(env);
+  set_plane_search_budget(budget_ms);
   Server server(std::move(options), std::move(*config));
   if (auto started = server.start(); !started) {
     std::fprintf(stderr, "tranche: %s\n", started.error().c_str());

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "buffer_paths.hpp"
 #include "layer_shell.hpp"
 #include "view.hpp"
 
@@ -52,6 +53,7 @@ Output::Output(Server& server, wlr_output* output)
       frame_done_timer_(server.loop, [this] { send_frame_done(); }) {
   output->data = this;
   wlr_output_init_render(output, server.allocator, server.renderer);
+  planes_ = std::make_unique<OutputPlanes>(*this);
 
   frame_.connect(&output->events.frame, [this](void*) { handle_frame(); });
   // Nested backends: the host window was resized or closed.
@@ -72,6 +74,7 @@ Output::Output(Server& server, wlr_output* output)
 }
 
 Output::~Output() {
+  server.buffer_paths->output_removed(*this);
   frame_.disconnect();
   request_state_.disconnect();
   destroy_.disconnect();
@@ -123,6 +126,7 @@ void Output::apply_config(const config::Config& config, bool initial) {
   if (!wlr_output_commit_state(wlr, &state))
     TLOG(WLR_ERROR, "output %s: the configured state was refused", wlr->name);
   wlr_output_state_finish(&state);
+  planes_->refresh_model();
 
   if (!wlr->enabled) {
     // Removing it from the layout also destroys its scene output.
@@ -189,10 +193,8 @@ void Output::arm_frame_done(int64_t at) {
 void Output::composite() {
   if (!scene_output) return;
   int64_t start = monotonic_now();
-  // The scene skips the commit when nothing changed; the commit counter tells.
-  uint32_t before = wlr->commit_seq;
-  wlr_scene_output_commit(scene_output, nullptr);
-  bool committed = wlr->commit_seq != before;
+  // Nothing is committed when nothing changed.
+  bool committed = planes_->commit_frame();
   int64_t end = monotonic_now();
   if (committed) scheduler.composited(end - start);
 

@@ -6,6 +6,7 @@
 
 #include "frame_scheduler.hpp"
 #include "listener.hpp"
+#include "output_planes.hpp"
 #include "server.hpp"
 #include "timer.hpp"
 
@@ -32,6 +33,10 @@ class Output {
   wlr_scene_output* scene_output = nullptr;
   FrameScheduler scheduler;
 
+  // How this output's frames use its KMS planes (tranchectl explain).
+  OutputPlanes& planes() { return *planes_; }
+  const OutputPlanes& planes() const { return *planes_; }
+
   // A client showing on this output committed (feeds the client budget).
   void client_committed(int64_t now) { scheduler.client_committed(now); }
 
@@ -42,6 +47,7 @@ class Output {
   void arm_frame_done(int64_t at);
   void update_refresh();
 
+  std::unique_ptr<OutputPlanes> planes_;
   wlr_scene_rect* background_ = nullptr;
   wlr_box usable_{};
   Timer composite_timer_;

@@ -145,13 +145,13 @@ Seat::Seat(Server& server)
 
   request_cursor_.connect(&wlr->events.request_set_cursor, [this](void* data) {
     auto* e = static_cast<wlr_seat_pointer_request_set_cursor_event*>(data);
-    if (e->seat_client == wlr->pointer_state.focused_client)
+    if (e->seat_client == wlr->pointer_state.focused_client && has_pointer_)
       wlr_cursor_set_surface(cursor, e->surface, e->hotspot_x, e->hotspot_y);
   });
   auto* shapes = wlr_cursor_shape_manager_v1_create(server.display, 1);
   cursor_shape_.connect(&shapes->events.request_set_shape, [this](void* data) {
     auto* e = static_cast<wlr_cursor_shape_manager_v1_request_set_shape_event*>(data);
-    if (e->seat_client == wlr->pointer_state.focused_client)
+    if (e->seat_client == wlr->pointer_state.focused_client && has_pointer_)
       wlr_cursor_set_xcursor(cursor, xcursor, wlr_cursor_shape_v1_name(e->shape));
   });
   request_selection_.connect(&wlr->events.request_set_selection, [this](void* data) {
@@ -377,7 +377,10 @@ void Seat::refresh_pointer(uint32_t time_msec) {
   double sx = 0, sy = 0;
   server.object_at(cursor->x, cursor->y, &surface, &sx, &sy);
   if (!surface) {
-    wlr_cursor_set_xcursor(cursor, xcursor, "default");
+    // No pointer device, no cursor: nobody can move it, and a software cursor
+    // would keep every buffer off the planes.
+    if (has_pointer_) wlr_cursor_set_xcursor(cursor, xcursor, "default");
+    else wlr_cursor_unset_image(cursor);
     wlr_seat_pointer_notify_clear_focus(wlr);
   } else {
     wlr_seat_pointer_notify_enter(wlr, surface, sx, sy);

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "buffer_paths.hpp"
+#include "explicit_sync.hpp"
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
@@ -92,6 +94,7 @@ Server::~Server() {
     if (source) wl_event_source_remove(source);
   if (backend) wlr_backend_destroy(backend);  // destroys outputs and input devices
   seat.reset();
+  buffer_paths.reset();  // its timer lives in the event loop
   if (allocator) wlr_allocator_destroy(allocator);
   if (renderer) wlr_renderer_destroy(renderer);
   if (scene) wlr_scene_node_destroy(&scene->tree.node);
@@ -133,6 +136,12 @@ std::expected<void, std::string> Server::create_backend() {
             "no DRM device (/dev/dri/card*): run inside a Wayland or X11 session, or use --backend headless");
       // DRM outputs and libinput devices, through a seat (libseat: seatd, logind or builtin).
       setenv("WLR_BACKENDS", "drm,libinput", 1);
+      // wlroots 0.18 puts output layers on overlay planes only through
+      // libliftoff, which it uses only when asked to. The user's explicit
+      // WLR_DRM_FORCE_LIBLIFTOFF=0 wins.
+      if (config_.scanout.overlays && !getenv("WLR_DRM_FORCE_LIBLIFTOFF")) setenv("WLR_DRM_FORCE_LIBLIFTOFF", "1", 1);
+      if (const char* liftoff = getenv("WLR_DRM_FORCE_LIBLIFTOFF"))
+        overlays_enabled_ = std::string_view(liftoff) == "1" || std::string_view(liftoff) == "true";
       backend = wlr_backend_autocreate(loop, &session);
       if (!backend) return std::unexpected("cannot open the DRM backend (see the log above: seat, permissions?)");
       if (auto busy = drm_device_in_use(backend)) return std::unexpected(*busy);
@@ -152,7 +161,11 @@ std::expected<void, std::string> Server::start() {
   // 2. Renderer and allocator: how client buffers become pixels on outputs.
   renderer = wlr_renderer_autocreate(backend);
   if (!renderer) return std::unexpected("cannot create a renderer");
-  wlr_renderer_init_wl_display(renderer, display);  // wl_shm, and linux-dmabuf where the renderer can
+  wlr_renderer_init_wl_shm(renderer, display);
+  // linux-dmabuf v4 where the renderer can import dma-bufs, with feedback per
+  // surface; the paths buffers take (planes or composition) are tracked there.
+  buffer_paths = std::make_unique<BufferPaths>(*this);
+  buffer_paths->start();
   allocator = wlr_allocator_autocreate(backend, renderer);
   if (!allocator) return std::unexpected("cannot create an allocator");
 
@@ -166,6 +179,10 @@ std::expected<void, std::string> Server::start() {
 
   // 4. Protocols clients talk to.
   create_protocols();
+  // Explicit sync where the KMS device has timeline syncobjs (waits and signals on the CPU).
+  explicit_sync = std::make_unique<ExplicitSync>(display, backend, config_);
+  ipc_dispatcher_.add("sync", "explicit sync: waiting surfaces and counters (until explain/stats show them)",
+                      [this](const ipc::json&) -> std::expected<ipc::json, std::string> { return explicit_sync->describe(); });
 
   // 5. Outputs and input.
   seat = std::make_unique<Seat>(*this);
@@ -437,6 +454,7 @@ std::expected<void, std::string> Server::reload_config() {
     next = std::move(*loaded);
   }
   config_ = std::move(next);
+  buffer_paths->apply_config(config_.scanout);
   seat->apply_config(config_);
   for (auto& output : outputs_) output->apply_config(config_);
   arrange_outputs();

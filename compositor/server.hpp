@@ -21,6 +21,8 @@ class View;
 class LayerSurface;
 class Seat;
 class Xwayland;
+class ExplicitSync;
+class BufferPaths;
 
 // Every scene node that stands for one of our objects carries a pointer to a
 // SceneObject in node->data, so hit-testing can find the owner.
@@ -101,6 +103,8 @@ class Server {
   wlr_relative_pointer_manager_v1* relative_pointer = nullptr;
   wlr_pointer_constraints_v1* pointer_constraints = nullptr;
   std::unique_ptr<Seat> seat;
+  std::unique_ptr<BufferPaths> buffer_paths;    // planes, feedback, explain/stats
+  std::unique_ptr<ExplicitSync> explicit_sync;  // linux-drm-syncobj-v1; describe() for IPC
   std::string socket_name;
   const char* backend_name = "";
 
@@ -109,6 +113,8 @@ class Server {
 
   std::list<std::unique_ptr<LayerSurface>> layer_surfaces;
   Xwayland* xwayland() { return xwayland_.get(); }
+  // Overlay planes can be used (DRM backend with libliftoff).
+  bool overlays_enabled() const { return overlays_enabled_; }
 
  private:
   std::expected<void, std::string> create_backend();
@@ -128,6 +134,7 @@ class Server {
   ipc::Dispatcher ipc_dispatcher_;
   std::unique_ptr<ipc::Server> ipc_server_;
   uint64_t surface_ids_ = 0;
+  bool overlays_enabled_ = false;
   wl_event_source* sigterm_ = nullptr;
   wl_event_source* sigint_ = nullptr;
   wl_event_source* sigchld_ = nullptr;

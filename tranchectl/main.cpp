@@ -254,6 +254,55 @@ void print_surface(const json& s) {
     for (const auto& p : *popups) std::cout << "  popup " << size_and_position(p) << '\n';
 }
 
+std::string joined(const json& list) {
+  std::string out;
+  if (list.is_array())
+    for (const auto& item : list) out += (out.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : dump(item));
+  return out;
+}
+
+// `explain`: per output its planes and last frame, per surface its path and why.
+void print_explain(const json& e) {
+  if (auto render = e.find("render_device"); render != e.end() && render->is_object())
+    std::cout << "render device: " << str(*render, "path") << " (dev " << integer(*render, "dev") << ")\n";
+  else
+    std::cout << "render device: none (no linux-dmabuf; clients use shared memory)\n";
+  for (const auto& o : e.value("outputs", json::array())) {
+    std::cout << "output " << str(o, "name");
+    auto frame = o.value("frame", json::object());
+    std::cout << ": frame " << str(frame, "path") << ", " << integer(frame, "overlays") << " overlay(s)";
+    auto cursor = o.value("cursor", json::object());
+    std::cout << ", cursor " << str(cursor, "path");
+    if (auto why = joined(cursor.value("reasons", json::array())); !why.empty()) std::cout << " (" << why << ')';
+    std::cout << '\n';
+    for (const auto& p : o.value("planes", json::array())) {
+      std::cout << std::format("  plane {} {}", integer(p, "id"), str(p, "type"));
+      if (auto it = p.find("surface"); it != p.end() && it->is_number()) std::cout << " <- surface #" << it->get<long long>();
+      std::cout << '\n';
+    }
+  }
+  for (const auto& s : e.value("surfaces", json::array())) {
+    std::cout << '#' << integer(s, "id") << ' ' << str(s, "role");
+    if (auto app_id = str(s, "app_id"); !app_id.empty()) std::cout << " app_id=" << app_id;
+    std::cout << ": " << str(s, "path");
+    if (auto it = s.find("plane"); it != s.end() && it->is_number()) std::cout << " (plane " << it->get<long long>() << ')';
+    if (auto output = str(s, "output"); !output.empty()) std::cout << " on " << output;
+    std::cout << '\n';
+    if (auto buffer = s.find("buffer"); buffer != s.end() && buffer->is_object()) {
+      std::cout << "  buffer: " << str(*buffer, "type") << ' ' << integer(*buffer, "width") << 'x' << integer(*buffer, "height");
+      if (auto format = str(*buffer, "format"); !format.empty()) std::cout << ' ' << format << " modifier " << str(*buffer, "modifier");
+      std::cout << '\n';
+    }
+    if (auto why = joined(s.value("reasons", json::array())); !why.empty()) std::cout << "  not faster because: " << why << '\n';
+    if (auto feedback = s.find("feedback"); feedback != s.end() && feedback->is_object()) {
+      std::cout << "  feedback tranches:";
+      for (const auto& t : feedback->value("tranches", json::array()))
+        std::cout << ' ' << str(t, "kind") << (flag(t, "scanout") ? "(scanout)" : "") << '[' << integer(t, "formats") << ']';
+      std::cout << '\n';
+    }
+  }
+}
+
 void print_help(const json& list) {
   size_t width = 0;
   for (const auto& c : list) width = std::max(width, str(c, "name").size());
@@ -276,6 +325,8 @@ void print_human(const std::string& command, const json& result) {
     }
   } else if (result.is_array() && command == "surfaces") {
     for (const auto& surface : result) print_surface(surface);
+  } else if (result.is_object() && command == "explain") {
+    print_explain(result);
   } else if (result.is_array() && command == "help") {
     print_help(result);
   } else if (is_acknowledgement(result)) {
@@ -327,10 +378,10 @@ int main(int argc, char** argv) {
       ->type_name("SECONDS")
       ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
-  app.add_option("COMMAND", opt.command, "outputs, surfaces, reload, quit, help, or any other command the compositor knows")
+  app.add_option("COMMAND", opt.command, "outputs, surfaces, explain, stats, reload, quit, help, or any other command the compositor knows")
       ->required();
   app.add_option("ARGS", opt.args, "Arguments for the command, as key=value (value parsed as JSON if it is JSON)");
-  app.footer("Commands: outputs, surfaces, reload, quit, help (the compositor lists all with 'help').");
+  app.footer("Commands: outputs, surfaces, explain, stats, reload, quit, help (the compositor lists all with 'help').");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

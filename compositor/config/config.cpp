@@ -217,6 +217,28 @@ void parse_keyboard(const toml::node& n, KeyboardConfig& kb) {
   }
 }
 
+void parse_explicit_sync(const toml::node& n, ExplicitSyncConfig& sync) {
+  constexpr int64_t kDay = 24 * 3600 * 1000;
+  for (auto [k, v] : in_file_order(get_table(n, "explicit_sync"))) {
+    auto key = "explicit_sync." + std::string(k->str());
+    if (k->str() == "stall_warning_ms") sync.stall_warning_ms = get_int(*v, key, 0, kDay);
+    else if (k->str() == "disconnect_after_ms") sync.disconnect_after_ms = get_int(*v, key, 0, kDay);
+    else unknown_key(*k, key, "stall_warning_ms, disconnect_after_ms");
+  }
+}
+
+void parse_scanout(const toml::node& n, ScanoutConfig& scanout) {
+  for (auto [k, v] : in_file_order(get_table(n, "scanout"))) {
+    auto key = "scanout." + std::string(k->str());
+    auto name = k->str();
+    if (name == "direct-scanout") scanout.direct_scanout = get_bool(*v, key);
+    else if (name == "overlays") scanout.overlays = get_bool(*v, key);
+    else if (name == "feedback-hysteresis-ms") scanout.feedback_hysteresis_ms = get_int(*v, key, 0, 60'000);
+    else if (name == "plane-search-budget-ms") scanout.plane_search_budget_ms = get_int(*v, key, 1, 1000);
+    else unknown_key(*k, key, "direct-scanout, overlays, feedback-hysteresis-ms, plane-search-budget-ms");
+  }
+}
+
 // Merges the file's bindings over `bindings` (the defaults).
 void parse_keybindings(const toml::node& n, std::vector<KeyBinding>& bindings) {
   // Different spellings ("Logo+d", "super+D") are different TOML keys but the same keys.
@@ -270,8 +292,12 @@ Config build(const toml::table& root) {
         config.outputs.push_back(parse_output(*list->get(i), i + 1, output_names));
     } else if (key == "keybindings") {
       parse_keybindings(*v, config.bindings);
+    } else if (key == "scanout") {
+      parse_scanout(*v, config.scanout);
+    } else if (key == "explicit_sync") {
+      parse_explicit_sync(*v, config.explicit_sync);
     } else {
-      unknown_key(*k, key, "terminal, startup, keyboard, output, keybindings");
+      unknown_key(*k, key, "terminal, startup, keyboard, output, keybindings, scanout, explicit_sync");
     }
   }
   return config;

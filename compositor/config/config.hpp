@@ -46,8 +46,28 @@ struct KeyboardConfig {
   int repeat_delay = 600;  // ms
 };
 
+// [explicit_sync]: what tranche does about a client's acquire fence that does not
+// signal (linux-drm-syncobj-v1). The last good frame stays on screen meanwhile.
+struct ExplicitSyncConfig {
+  int stall_warning_ms = 1000;  // log the client and surface once, mark it stalled; 0: never
+  int disconnect_after_ms = 0;  // disconnect the client; 0: never
+};
+
+// [scanout]: how buffers may reach KMS planes (see tranche-config(5)).
+struct ScanoutConfig {
+  bool direct_scanout = true;  // a fullscreen client buffer on the primary plane
+  bool overlays = false;       // client buffers on overlay planes (libliftoff); off until proven on our VM tier
+  int feedback_hysteresis_ms = 500;  // a feedback change must hold this long before it is sent
+  // libliftoff's time to search for a plane assignment per frame; its built-in
+  // 1 ms is too short on slow machines (the VM tier), where the search then
+  // gives up and leaves even the primary plane empty.
+  int plane_search_budget_ms = 1;
+};
+
 struct Config {
   KeyboardConfig keyboard;
+  ScanoutConfig scanout;
+  ExplicitSyncConfig explicit_sync;
   std::vector<OutputConfig> outputs;
   std::vector<KeyBinding> bindings;  // defaults, with the file's [keybindings] merged over them
   std::vector<std::string> startup;  // shell commands run once at start-up

@@ -211,6 +211,38 @@ TEST(Keybindings, MergedOverDefaults) {
   EXPECT_EQ(c.bindings.size(), 20u);
 }
 
+TEST(ExplicitSync, DefaultsWarnAfterASecondNeverDisconnect) {
+  auto c = defaults();
+  EXPECT_EQ(c.explicit_sync.stall_warning_ms, 1000);
+  EXPECT_EQ(c.explicit_sync.disconnect_after_ms, 0);
+}
+
+TEST(ExplicitSync, Values) {
+  auto c = parsed("[explicit_sync]\nstall_warning_ms = 250\ndisconnect_after_ms = 30000\n");
+  EXPECT_EQ(c.explicit_sync.stall_warning_ms, 250);
+  EXPECT_EQ(c.explicit_sync.disconnect_after_ms, 30000);
+  auto off = parsed("[explicit_sync]\nstall_warning_ms = 0\n");
+  EXPECT_EQ(off.explicit_sync.stall_warning_ms, 0);
+  EXPECT_EQ(off.explicit_sync.disconnect_after_ms, 0);
+}
+
+TEST(Scanout, Defaults) {
+  auto c = defaults();
+  EXPECT_TRUE(c.scanout.direct_scanout);
+  EXPECT_FALSE(c.scanout.overlays);
+  EXPECT_EQ(c.scanout.feedback_hysteresis_ms, 500);
+  EXPECT_EQ(c.scanout.plane_search_budget_ms, 1);
+}
+
+TEST(Scanout, Values) {
+  auto c = parsed("[scanout]\ndirect-scanout = false\noverlays = true\nfeedback-hysteresis-ms = 0\n"
+                  "plane-search-budget-ms = 250\n");
+  EXPECT_FALSE(c.scanout.direct_scanout);
+  EXPECT_TRUE(c.scanout.overlays);
+  EXPECT_EQ(c.scanout.feedback_hysteresis_ms, 0);
+  EXPECT_EQ(c.scanout.plane_search_budget_ms, 250);
+}
+
 TEST(ConfigErrorText, OmitsUnknownParts) {
   EXPECT_EQ((ConfigError{"a.toml", 3, 7, "keyboard.layout", "bad"}).to_string(),
             "a.toml:3:7: keyboard.layout: bad");
@@ -320,6 +352,20 @@ const ErrorCase kErrorCases[] = {
      "needs a command"},
     {"BindingSameKeysTwice", "[keybindings]\n\"Logo+d\" = \"close\"\n\"super+D\" = \"quit\"\n", 3, 1,
      "keybindings.super+D", "same keys as \"Logo+d\" on line 2"},
+    {"ScanoutUnknownKey", "[scanout]\nplanes = true\n", 2, 1, "scanout.planes", "unknown key"},
+    {"ScanoutOverlaysNotBool", "[scanout]\noverlays = 1\n", 2, 0, "scanout.overlays", "expected"},
+    {"ScanoutHysteresisNegative", "[scanout]\nfeedback-hysteresis-ms = -5\n", 2, 0,
+     "scanout.feedback-hysteresis-ms", "got -5"},
+    {"ScanoutBudgetZero", "[scanout]\nplane-search-budget-ms = 0\n", 2, 0, "scanout.plane-search-budget-ms", "got 0"},
+    {"ExplicitSyncNotTable", "explicit_sync = 1\n", 1, 0, "explicit_sync", "expected a table"},
+    {"ExplicitSyncUnknownKey", "[explicit_sync]\ntimeout_ms = 5\n", 2, 1, "explicit_sync.timeout_ms",
+     "unknown key (expected one of: stall_warning_ms, disconnect_after_ms)"},
+    {"StallWarningNegative", "[explicit_sync]\nstall_warning_ms = -1\n", 2, 20, "explicit_sync.stall_warning_ms",
+     "expected an integer from 0 to 86400000, got -1"},
+    {"DisconnectAfterTooLong", "[explicit_sync]\n\ndisconnect_after_ms = 86400001\n", 3, 0,
+     "explicit_sync.disconnect_after_ms", "got 86400001"},
+    {"DisconnectAfterNotInteger", "[explicit_sync]\ndisconnect_after_ms = \"5s\"\n", 2, 0,
+     "explicit_sync.disconnect_after_ms", "got \"5s\""},
     {"FirstErrorInFileOrder", "zzz = 1\naaa = 2\n", 1, 0, "zzz", "unknown key"},
 };
 
@@ -436,6 +482,12 @@ TEST(ExampleConfig, ParsesAndShowsTheDefaults) {
   EXPECT_EQ(c->keyboard.repeat_rate, d.keyboard.repeat_rate);
   EXPECT_EQ(c->keyboard.repeat_delay, d.keyboard.repeat_delay);
   EXPECT_EQ(c->bindings, d.bindings);
+  EXPECT_EQ(c->scanout.direct_scanout, d.scanout.direct_scanout);
+  EXPECT_EQ(c->scanout.overlays, d.scanout.overlays);
+  EXPECT_EQ(c->scanout.feedback_hysteresis_ms, d.scanout.feedback_hysteresis_ms);
+  EXPECT_EQ(c->scanout.plane_search_budget_ms, d.scanout.plane_search_budget_ms);
+  EXPECT_EQ(c->explicit_sync.stall_warning_ms, d.explicit_sync.stall_warning_ms);
+  EXPECT_EQ(c->explicit_sync.disconnect_after_ms, d.explicit_sync.disconnect_after_ms);
   ASSERT_EQ(c->outputs.size(), 2u);
   EXPECT_TRUE(c->outputs[0].mode && c->outputs[0].scale && c->outputs[0].position && c->outputs[0].transform)
       << "the example should show every output key";

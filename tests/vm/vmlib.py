@@ -266,7 +266,10 @@ class Tranche:
             env.pop(key, None)
         env.update(XDG_RUNTIME_DIR=self.runtime_dir, WLR_DRM_DEVICES=self.card,
                    WLR_RENDERER_ALLOW_SOFTWARE="1", WLR_LIBINPUT_NO_DEVICES="1",
-                   LIBSEAT_BACKEND=self.seat)
+                   LIBSEAT_BACKEND=self.seat,
+                   # TCG runs test commits ~50x slower than hardware: give
+                   # libliftoff's plane search time to finish (tranche(1)).
+                   TRANCHE_PLANE_SEARCH_BUDGET_MS="500")
         if self.renderer:
             env["WLR_RENDERER"] = self.renderer
         env.update(self.extra_env)
@@ -927,3 +930,86 @@ class UinputDevice:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# ----------------------------------------------------------------- dmabuf feedback, explain, CPU time
+# (tests/vm/scanout.py, bench/vm-scanout)
+
+
+def feedback_events(process: Process, scope: str | None = None) -> list[dict]:
+    """The feedback JSON lines tests/clients/dmabuf-client printed so far (one
+    per feedback `done`), of one scope ("default" or "surface") or all."""
+    process.output()  # read what is there
+    events = []
+    for line in process.lines:
+        if line.startswith('{"event":"feedback"'):
+            with contextlib.suppress(json.JSONDecodeError):
+                event = json.loads(line)
+                if scope is None or event.get("scope") == scope:
+                    events.append(event)
+    return events
+
+
+def scanout_tranches(event: dict, target_device: int | None = None) -> list[dict]:
+    """The tranches of a feedback event with the scanout flag (1), optionally
+    only those for target_device."""
+    return [t for t in event.get("tranches", []) if t.get("flags", 0) & 1
+            and (target_device is None or t.get("target_device") == target_device)]
+
+
+def wait_for_feedback(process: Process, predicate, scope: str = "surface", timeout: float = 30,
+                      after: int = 0):
+    """The first feedback event of `scope` (from the after-th on) for which
+    predicate(event) holds; None after timeout (or when the process exits)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for event in feedback_events(process, scope)[after:]:
+            if predicate(event):
+                return event
+        if time.monotonic() > deadline or process.proc.poll() is not None:
+            return None
+        process._pump(0.2)
+
+
+def tranche_json(t: "Tranche", command: str) -> dict:
+    """`tranchectl --json COMMAND` (explain, stats, ...) parsed."""
+    return json.loads(t.ctl(command, json_output=True).stdout)
+
+
+def explain_surface(explain: dict, app_id: str) -> dict | None:
+    """The surface of `tranchectl --json explain` with this app_id."""
+    return next((s for s in explain.get("surfaces", []) if s.get("app_id") == app_id), None)
+
+
+def wait_for_explain(t: "Tranche", app_id: str, predicate, timeout: float = 30):
+    """Poll `tranchectl explain` until the surface with app_id satisfies
+    predicate(surface). Returns (surface or None, the last explain)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        explain = tranche_json(t, "explain")
+        surface = explain_surface(explain, app_id)
+        if surface is not None and predicate(surface):
+            return surface, explain
+        if time.monotonic() > deadline:
+            return None, explain
+        time.sleep(0.3)
+
+
+def unused_byte_values(fb: dict, step: int = 7) -> dict[int, int]:
+    """{value: count} of the fourth byte of every step-th pixel of a 32-bit
+    framebuffer (the X byte of XR24: what the client wrote when the plane shows
+    its buffer, 0xff when the compositor composed it)."""
+    counts: dict[int, int] = {}
+    width, pitch, data = fb["width"], fb["pitch"], fb["data"]
+    for y in range(0, fb["height"], step):
+        row = data[y * pitch + 3:y * pitch + width * 4:4 * step]
+        for value in set(row):
+            counts[value] = counts.get(value, 0) + row.count(value)
+    return counts
+
+
+def process_cpu_ticks(pid: int) -> int:
+    """utime + stime of a process, in clock ticks (os.sysconf('SC_CLK_TCK') a second)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])

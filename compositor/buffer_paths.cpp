@@ -1,0 +1,225 @@
+#include "buffer_paths.hpp"
+
+#include "output.hpp"
+#include "scanout/kms_planes.hpp"
+#include "server.hpp"
+
+namespace tranche {
+
+using ipc::json;
+
+namespace {
+
+json reasons_json(const scanout::Reasons& reasons) {
+  json out = json::array();
+  for (auto r : reasons.list()) out.push_back(scanout::reason_name(r));
+  return out;
+}
+
+const char* buffer_kind_name(scanout::BufferKind kind) {
+  switch (kind) {
+    case scanout::BufferKind::Dmabuf: return "dmabuf";
+    case scanout::BufferKind::Shm: return "shm";
+    case scanout::BufferKind::Other: return "other";
+  }
+  return "other";
+}
+
+json feedback_json(const scanout::Feedback& feedback) {
+  json tranches = json::array();
+  for (const auto& t : feedback.tranches)
+    tranches.push_back({{"kind", scanout::tranche_kind_name(t.kind)},
+                        {"target_device", t.target_device},
+                        {"scanout", t.scanout},
+                        {"formats", t.formats.size()}});
+  return {{"main_device", feedback.main_device}, {"tranches", tranches}};
+}
+
+// app_id/title of the toplevel (or namespace of the layer surface) a surface belongs to.
+void describe_role(wlr_surface* surface, json& out) {
+  wlr_surface* root = wlr_surface_get_root_surface(surface);
+  if (auto* xdg = wlr_xdg_surface_try_from_wlr_surface(root)) {
+    if (xdg->role == WLR_XDG_SURFACE_ROLE_POPUP && xdg->popup && xdg->popup->parent)
+      root = wlr_surface_get_root_surface(xdg->popup->parent), xdg = wlr_xdg_surface_try_from_wlr_surface(root);
+    if (xdg && xdg->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL && xdg->toplevel) {
+      out["role"] = surface == xdg->surface ? "toplevel" : "subsurface";
+      out["app_id"] = xdg->toplevel->app_id ? json(xdg->toplevel->app_id) : json(nullptr);
+      out["title"] = xdg->toplevel->title ? json(xdg->toplevel->title) : json(nullptr);
+      return;
+    }
+    out["role"] = "popup";
+  } else if (auto* layer = wlr_layer_surface_v1_try_from_wlr_surface(root)) {
+    out["role"] = "layer";
+    out["app_id"] = layer->namespace_ ? json(layer->namespace_) : json(nullptr);
+  } else {
+    out["role"] = "other";
+  }
+  if (!out.contains("app_id")) out["app_id"] = nullptr;
+  if (!out.contains("title")) out["title"] = nullptr;
+}
+
+}  // namespace
+
+BufferPaths::BufferPaths(Server& server)
+    : server_(server), feedback_timer_(server.loop, [this] {
+        int64_t now = monotonic_now();
+        for (auto& [surface, record] : records_) update_feedback(*record, now);
+        arm_feedback_timer();
+      }) {
+  apply_config(server.config().scanout);
+}
+
+BufferPaths::~BufferPaths() = default;
+
+void BufferPaths::start() {
+  dmabuf_ = LinuxDmabuf::create(server_.display, server_.renderer, counters);
+  if (dmabuf_) policy_.set_render(dmabuf_->main_device(), dmabuf_->render_formats());
+}
+
+void BufferPaths::apply_config(const config::ScanoutConfig& config) {
+  planner_.direct_scanout = config.direct_scanout;
+  planner_.overlays = config.overlays;
+  policy_.set_hysteresis(int64_t{config.feedback_hysteresis_ms} * 1'000'000);
+}
+
+uint64_t BufferPaths::surface_id(wlr_surface* surface) {
+  auto& record = records_[surface];
+  if (!record) {
+    record = std::make_unique<Record>();
+    record->id = server_.next_surface_id();
+    record->surface = surface;
+    record->destroy.connect(&surface->events.destroy, [this, surface](void*) {
+      policy_.forget(records_[surface]->id);
+      records_.erase(surface);
+    });
+  }
+  return record->id;
+}
+
+void BufferPaths::frame_planned(Output& output, const std::vector<Shown>& shown) {
+  int64_t now = monotonic_now();
+  // Surfaces that were on this output and are not any more.
+  for (auto& [surface, record] : records_) {
+    bool still = std::ranges::any_of(shown, [&](const Shown& s) { return s.surface == surface; });
+    if (!still && record->outputs.erase(&output)) update_feedback(*record, now);
+  }
+  for (const Shown& s : shown) {
+    surface_id(s.surface);
+    Record& record = *records_[s.surface];
+    record.outputs[&output] = {s.candidate, s.decision};
+    update_feedback(record, now);
+  }
+  arm_feedback_timer();
+}
+
+void BufferPaths::output_removed(Output& output) {
+  int64_t now = monotonic_now();
+  for (auto& [surface, record] : records_)
+    if (record->outputs.erase(&output)) update_feedback(*record, now);
+  arm_feedback_timer();
+}
+
+// Feedback follows the output showing most of the surface.
+void BufferPaths::update_feedback(Record& record, int64_t now) {
+  if (!dmabuf_) return;
+  Output* best = nullptr;
+  const OnOutput* on = nullptr;
+  for (auto& [output, state] : record.outputs) {
+    int64_t area = int64_t{state.candidate.dst.width} * state.candidate.dst.height;
+    if (!on || area > int64_t{on->candidate.dst.width} * on->candidate.dst.height) best = output, on = &state;
+  }
+  auto changed = on ? policy_.update(record.id, on->decision, &best->planes().model(), now)
+                    : policy_.update(record.id, scanout::Decision{scanout::Path::Hidden}, nullptr, now);
+  if (!changed) return;
+  dmabuf_->send_surface_feedback(record.surface, *changed);
+  ++counters.feedback_sends;
+  TLOG(WLR_DEBUG, "surface %llu: feedback %s scanout tranches", static_cast<unsigned long long>(record.id),
+       changed->has_scanout() ? "with" : "without");
+}
+
+void BufferPaths::arm_feedback_timer() {
+  if (auto at = policy_.next_change_at()) feedback_timer_.arm_at(*at);
+  else feedback_timer_.disarm();
+}
+
+json BufferPaths::describe(const Record& record) const {
+  json j{{"id", record.id}};
+  describe_role(record.surface, j);
+  json outputs = json::array();
+  const OnOutput* main = nullptr;
+  const Output* main_output = nullptr;
+  for (const auto& [output, state] : record.outputs) {
+    const auto& c = state.candidate;
+    json buffer{{"type", buffer_kind_name(c.kind)}, {"width", c.src_width}, {"height", c.src_height}};
+    if (c.kind == scanout::BufferKind::Dmabuf) {
+      buffer["format"] = scanout::fourcc_name(c.format);
+      buffer["modifier"] = scanout::modifier_name(c.modifier);
+    }
+    outputs.push_back({{"output", output->wlr->name},
+                       {"path", scanout::path_name(state.decision.path)},
+                       {"plane", state.decision.plane_id ? json(state.decision.plane_id) : json(nullptr)},
+                       {"reasons", reasons_json(state.decision.reasons)},
+                       {"buffer", buffer},
+                       {"x", c.dst.x}, {"y", c.dst.y}, {"width", c.dst.width}, {"height", c.dst.height}});
+    if (!main || int64_t{c.dst.width} * c.dst.height > int64_t{main->candidate.dst.width} * main->candidate.dst.height)
+      main = &state, main_output = output;
+  }
+  // The output that decides its feedback, flattened for scripts; all of them in "outputs".
+  if (main) {
+    for (auto& o : outputs)
+      if (o["output"] == main_output->wlr->name) {
+        for (const char* key : {"output", "path", "plane", "reasons", "buffer"}) j[key] = o[key];
+      }
+  } else {
+    j["output"] = nullptr;
+    j["path"] = "hidden";
+    j["plane"] = nullptr;
+    j["reasons"] = json::array();
+    j["buffer"] = nullptr;
+  }
+  j["outputs"] = outputs;
+  if (dmabuf_) {
+    const scanout::Feedback* sent = policy_.sent(record.id);
+    j["feedback"] = feedback_json(sent ? *sent : policy_.default_feedback());
+  } else {
+    j["feedback"] = nullptr;
+  }
+  return j;
+}
+
+json BufferPaths::explain() const {
+  json render = nullptr;
+  if (dmabuf_) render = {{"dev", dmabuf_->main_device()}, {"path", scanout::drm_device_path(dmabuf_->main_device())}};
+  json outputs = json::array();
+  for (const auto& output : const_cast<Server&>(server_).outputs()) {
+    json o = output->planes().describe();
+    o["name"] = output->wlr->name;
+    outputs.push_back(o);
+  }
+  json surfaces = json::array();
+  std::vector<const Record*> sorted;
+  for (const auto& [surface, record] : records_) sorted.push_back(record.get());
+  std::ranges::sort(sorted, {}, &Record::id);
+  for (const Record* record : sorted) surfaces.push_back(describe(*record));
+  return {{"render_device", render},
+          {"linux_dmabuf", dmabuf_ != nullptr},
+          {"config", {{"direct_scanout", planner_.direct_scanout},
+                      {"overlays", planner_.overlays},
+                      {"feedback_hysteresis_ms", policy_.hysteresis() / 1'000'000}}},
+          {"outputs", outputs},
+          {"surfaces", surfaces}};
+}
+
+json BufferPaths::stats() const {
+  json outputs = json::array();
+  for (const auto& output : const_cast<Server&>(server_).outputs()) {
+    json o = output->planes().stats();
+    o["name"] = output->wlr->name;
+    outputs.push_back(o);
+  }
+  return {{"outputs", outputs},
+          {"feedback_sends", counters.feedback_sends},
+          {"imports", {{"ok", counters.imports_ok}, {"failed", counters.imports_failed}}}};
+}
+
+}  // namespace tranche

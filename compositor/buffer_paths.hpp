@@ -1,0 +1,77 @@
+// Which path each surface's buffer takes to the screen, and what tranche tells
+// the client about it: per surface and output, the planner's last decision
+// and its reasons; per surface, the linux-dmabuf feedback (scanout tranches
+// with hysteresis, scanout/feedback_policy); the counters. `tranchectl
+// explain` and `stats` read it from here.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "config/config.hpp"
+#include "ipc/ipc.hpp"
+#include "linux_dmabuf.hpp"
+#include "listener.hpp"
+#include "scanout/counters.hpp"
+#include "scanout/feedback_policy.hpp"
+#include "scanout/planner.hpp"
+#include "timer.hpp"
+#include "wlr.hpp"
+
+namespace tranche {
+
+class Server;
+class Output;
+
+class BufferPaths {
+ public:
+  explicit BufferPaths(Server& server);
+  ~BufferPaths();
+
+  // After the renderer exists: the linux-dmabuf global (when it can import dma-bufs).
+  void start();
+  void apply_config(const config::ScanoutConfig& config);
+  scanout::PlannerConfig planner_config() const { return planner_; }
+  LinuxDmabuf* dmabuf() { return dmabuf_.get(); }
+
+  // A stable id for explain, made on first sight of the surface.
+  uint64_t surface_id(wlr_surface* surface);
+
+  struct Shown {
+    wlr_surface* surface;
+    scanout::Candidate candidate;
+    scanout::Decision decision;
+  };
+  // `output` committed a frame showing these client surfaces.
+  void frame_planned(Output& output, const std::vector<Shown>& shown);
+  void output_removed(Output& output);
+
+  ipc::json explain() const;
+  ipc::json stats() const;
+  scanout::GlobalCounters counters;
+
+ private:
+  struct OnOutput {
+    scanout::Candidate candidate;
+    scanout::Decision decision;
+  };
+  struct Record {
+    uint64_t id = 0;
+    wlr_surface* surface = nullptr;
+    std::map<Output*, OnOutput> outputs;
+    Listener destroy;
+  };
+  void update_feedback(Record& record, int64_t now);
+  void arm_feedback_timer();
+  ipc::json describe(const Record& record) const;
+
+  Server& server_;
+  std::unique_ptr<LinuxDmabuf> dmabuf_;
+  scanout::PlannerConfig planner_;
+  scanout::FeedbackPolicy policy_{0};
+  std::unordered_map<wlr_surface*, std::unique_ptr<Record>> records_;
+  Timer feedback_timer_;
+};
+
+}  // namespace tranche

@@ -1,0 +1,43 @@
+// Explicit sync: tranche's own linux-drm-syncobj-v1 (wp_linux_drm_syncobj_manager_v1).
+//
+// A commit with an acquire point is held (wlr_surface_lock_pending) until the
+// point has *signalled* — an eventfd in the event loop, never a blocking wait —
+// so the surface keeps its last good frame and nothing else waits. A release
+// point is signalled once tranche no longer reads the buffer. Fences that never
+// signal meet the [explicit_sync] policy of the configuration (sync/wait_policy).
+// Offered when the backend's DRM device has timeline syncobjs and syncobj
+// eventfds, whatever the renderer: waiting and signalling happen on the CPU side.
+#pragma once
+
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+
+struct wl_display;
+struct wlr_backend;
+
+namespace tranche {
+
+class ExplicitSync {
+ public:
+  // `config` must outlive this object; its [explicit_sync] values are read live,
+  // so a reloaded configuration applies to waits from then on.
+  ExplicitSync(wl_display* display, wlr_backend* backend, const config::Config& config);
+  ~ExplicitSync();
+  ExplicitSync(const ExplicitSync&) = delete;
+  ExplicitSync& operator=(const ExplicitSync&) = delete;
+
+  bool offered() const;
+  // For IPC (explain/stats): whether the global is offered and why not, which
+  // surfaces wait on which point for how long, and counters.
+  nlohmann::json describe() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tranche

@@ -1,0 +1,159 @@
+#include "linux_dmabuf.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include "server.hpp"
+
+namespace tranche {
+
+namespace {
+
+// A wlr_buffer that only describes the client's dma-buf, so the renderer can
+// try to import it before the client is told `created`. It does not own the fds.
+struct ProbeBuffer {
+  wlr_buffer base;
+  wlr_dmabuf_attributes attributes;
+};
+
+void probe_destroy(wlr_buffer*) {}  // lives on the stack of test_import
+bool probe_get_dmabuf(wlr_buffer* buffer, wlr_dmabuf_attributes* out) {
+  *out = reinterpret_cast<ProbeBuffer*>(buffer)->attributes;
+  return true;
+}
+const wlr_buffer_impl kProbeImpl = {
+    .destroy = probe_destroy,
+    .get_dmabuf = probe_get_dmabuf,
+};
+
+// Planes per format for the single-plane RGB formats clients use; 0 when we do
+// not know (multi-planar YUV, vendor modifiers with aux planes): the import decides.
+int expected_planes(uint32_t format, uint64_t modifier) {
+  if (modifier != scanout::kModifierLinear && modifier != scanout::kModifierInvalid) return 0;
+  switch (format) {
+    case 0x34325241: case 0x34325258: case 0x34324241: case 0x34324258:  // AR24 XR24 AB24 XB24
+    case 0x34324152: case 0x34324752: case 0x34324142: case 0x34324742:  // RA24 RX24 BA24 BX24
+    case 0x30335241: case 0x30335258: case 0x30334241: case 0x30334258:  // AR30 XR30 AB30 XB30
+    case 0x36314752: case 0x36314742:                                    // RG16 BG16
+    case 0x48345241: case 0x48345258: case 0x48344241: case 0x48344258:  // AR4H XR4H AB4H XB4H
+    case 0x38345241: case 0x38345258: case 0x38344241: case 0x38344258:  // AR48 XR48 AB48 XB48
+      return 1;
+    default: return 0;
+  }
+}
+
+constexpr uint32_t kTrancheFlagScanout = 1;  // zwp_linux_dmabuf_feedback_v1.tranche_flags.scanout
+
+uint64_t device_of_fd(int fd) {
+  struct stat st {};
+  return fd >= 0 && fstat(fd, &st) == 0 ? st.st_rdev : 0;
+}
+
+}  // namespace
+
+scanout::FormatSet to_format_set(const wlr_drm_format_set* formats) {
+  scanout::FormatSet out;
+  if (!formats) return out;
+  for (size_t i = 0; i < formats->len; ++i)
+    for (size_t j = 0; j < formats->formats[i].len; ++j)
+      out.add(formats->formats[i].format, formats->formats[i].modifiers[j]);
+  return out;
+}
+
+std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_renderer* renderer,
+                                                 scanout::GlobalCounters& counters) {
+  const wlr_drm_format_set* formats = wlr_renderer_get_texture_formats(renderer, WLR_BUFFER_CAP_DMABUF);
+  int fd = wlr_renderer_get_drm_fd(renderer);
+  if (!formats || formats->len == 0 || fd < 0) {
+    TLOG(WLR_INFO, "no linux-dmabuf: the renderer cannot import dma-bufs (%s)",
+         fd < 0 ? "no DRM device" : "no dma-buf formats");
+    return nullptr;
+  }
+  std::unique_ptr<LinuxDmabuf> dmabuf(new LinuxDmabuf());
+  dmabuf->renderer_ = renderer;
+  dmabuf->render_fd_ = fd;
+  dmabuf->main_device_ = device_of_fd(fd);
+  dmabuf->render_formats_ = to_format_set(formats);
+  dmabuf->counters_ = &counters;
+  dmabuf->default_ = scanout::Feedback{dmabuf->main_device_,
+                                       {{scanout::Tranche::Kind::Render, dmabuf->main_device_, false,
+                                         dmabuf->render_formats_}}};
+
+  wlr_linux_dmabuf_feedback_v1 feedback{};
+  feedback.main_device = dmabuf->main_device_;
+  wl_array_init(&feedback.tranches);
+  auto* tranche = wlr_linux_dmabuf_feedback_add_tranche(&feedback);
+  tranche->target_device = dmabuf->main_device_;
+  for (size_t i = 0; i < formats->len; ++i)
+    for (size_t j = 0; j < formats->formats[i].len; ++j)
+      wlr_drm_format_set_add(&tranche->formats, formats->formats[i].format, formats->formats[i].modifiers[j]);
+  dmabuf->wlr_ = wlr_linux_dmabuf_v1_create(display, 4, &feedback);
+  wlr_linux_dmabuf_feedback_v1_finish(&feedback);
+  if (!dmabuf->wlr_) {
+    TLOG(WLR_ERROR, "cannot create the linux-dmabuf global");
+    return nullptr;
+  }
+  wlr_linux_dmabuf_v1_set_check_dmabuf_callback(dmabuf->wlr_, &LinuxDmabuf::check_import, dmabuf.get());
+  return dmabuf;
+}
+
+LinuxDmabuf::~LinuxDmabuf() = default;  // the global goes with the display
+
+bool LinuxDmabuf::check_import(wlr_dmabuf_attributes* attributes, void* data) {
+  auto* self = static_cast<LinuxDmabuf*>(data);
+  bool ok = self->test_import(*attributes);
+  ++(ok ? self->counters_->imports_ok : self->counters_->imports_failed);
+  return ok;
+}
+
+// The spec's `create` promises an answer from the compositor: `failed` for a
+// buffer it cannot use. Cheap checks first, then a real import by the renderer.
+bool LinuxDmabuf::test_import(const wlr_dmabuf_attributes& a) {
+  auto reject = [&](const char* why) {
+    TLOG(WLR_DEBUG, "dma-buf %s %dx%d modifier 0x%llx refused: %s",
+         scanout::fourcc_name(a.format).c_str(), a.width, a.height,
+         static_cast<unsigned long long>(a.modifier), why);
+    return false;
+  };
+  if (!render_formats_.has(a.format, a.modifier)) return reject("format/modifier not supported by the renderer");
+  if (int planes = expected_planes(a.format, a.modifier); planes && a.n_planes != planes)
+    return reject("wrong number of planes for the format");
+  // Every plane must be a dma-buf the render device can import: this turns
+  // pipes, memfds and buffers of devices it cannot reach into `failed`
+  // instead of an EGL error later.
+  for (int i = 0; i < a.n_planes; ++i) {
+    uint32_t handle = 0;
+    if (drmPrimeFDToHandle(render_fd_, a.fd[i], &handle) != 0) return reject("the render device cannot import the fd");
+    drmCloseBufferHandle(render_fd_, handle);
+  }
+  ProbeBuffer probe{};
+  probe.attributes = a;
+  wlr_buffer_init(&probe.base, &kProbeImpl, a.width, a.height);
+  wlr_texture* texture = wlr_texture_from_buffer(renderer_, &probe.base);
+  if (texture) wlr_texture_destroy(texture);
+  wlr_buffer_drop(&probe.base);
+  return texture ? true : reject("the renderer could not import it");
+}
+
+void LinuxDmabuf::send_surface_feedback(wlr_surface* surface, const scanout::Feedback& feedback) {
+  if (feedback == default_) {
+    wlr_linux_dmabuf_v1_set_surface_feedback(wlr_, surface, nullptr);
+    return;
+  }
+  wlr_linux_dmabuf_feedback_v1 out{};
+  out.main_device = feedback.main_device;
+  wl_array_init(&out.tranches);
+  for (const auto& t : feedback.tranches) {
+    auto* tranche = wlr_linux_dmabuf_feedback_add_tranche(&out);
+    tranche->target_device = t.target_device;
+    tranche->flags = t.scanout ? kTrancheFlagScanout : 0;
+    for (const auto& [format, modifiers] : t.formats.entries())
+      for (auto modifier : modifiers) wlr_drm_format_set_add(&tranche->formats, format, modifier);
+  }
+  wlr_linux_dmabuf_v1_set_surface_feedback(wlr_, surface, &out);
+  wlr_linux_dmabuf_feedback_v1_finish(&out);
+}
+
+}  // namespace tranche

@@ -1,0 +1,430 @@
+#include "output_planes.hpp"
+
+#include <algorithm>
+
+#include "buffer_paths.hpp"
+#include "output.hpp"
+#include "scanout/kms_planes.hpp"
+#include "server.hpp"
+#include "timer.hpp"
+
+namespace tranche {
+
+using scanout::Candidate;
+using scanout::Path;
+using scanout::Plan;
+using scanout::Reason;
+
+namespace {
+
+bool format_has_alpha(uint32_t format) {
+  switch (format) {
+    case 0x34325241: case 0x34324241: case 0x34324152: case 0x34324142:  // AR24 AB24 RA24 BA24
+    case 0x30335241: case 0x30334241:                                    // AR30 AB30
+    case 0x48345241: case 0x48344241: case 0x38345241: case 0x38344241:  // AR4H AB4H AR48 AB48
+      return true;
+    default: return false;
+  }
+}
+
+wlr_scene_buffer* scene_buffer(wlr_scene_node* node) {
+  return node->type == WLR_SCENE_NODE_BUFFER ? wlr_scene_buffer_from_node(node) : nullptr;
+}
+
+// The size a scene buffer covers in layout coordinates.
+void node_size(wlr_scene_node* node, int* width, int* height) {
+  *width = *height = 0;
+  if (node->type == WLR_SCENE_NODE_RECT) {
+    auto* rect = wlr_scene_rect_from_node(node);
+    *width = rect->width;
+    *height = rect->height;
+  } else if (auto* buffer = scene_buffer(node); buffer && buffer->buffer) {
+    if (buffer->dst_width > 0 && buffer->dst_height > 0) {
+      *width = buffer->dst_width;
+      *height = buffer->dst_height;
+    } else {
+      *width = buffer->buffer->width;
+      *height = buffer->buffer->height;
+      if (buffer->transform & WL_OUTPUT_TRANSFORM_90) std::swap(*width, *height);
+    }
+  }
+}
+
+}  // namespace
+
+OutputPlanes::OutputPlanes(Output& output) : output_(output) { refresh_model(); }
+
+OutputPlanes::~OutputPlanes() { drop_layers(); }
+
+void OutputPlanes::refresh_model() {
+  wlr_output* o = output_.wlr;
+  model_ = scanout::OutputPlanes{};
+  model_.output = o->name;
+  model_.width = o->width;
+  model_.height = o->height;
+  if (!wlr_output_is_drm(o)) return;  // nested and headless outputs have no planes
+  int fd = wlr_backend_get_drm_fd(o->backend);
+  model_.kms_device = scanout::drm_fd_device(fd);
+  int render_fd = output_.server.renderer ? wlr_renderer_get_drm_fd(output_.server.renderer) : -1;
+  // A card node and its render node are one device.
+  model_.other_device = render_fd >= 0 && !scanout::same_drm_device(render_fd, fd);
+  // wlroots 0.18 puts output layers on planes only through libliftoff.
+  model_.overlays_supported = output_.server.overlays_enabled();
+  if (!o->enabled) return;
+  auto planes = scanout::read_kms_planes(fd, wlr_drm_connector_get_id(o));
+  if (!planes) {
+    TLOG(WLR_ERROR, "output %s: cannot read its KMS planes: %s", o->name, planes.error().c_str());
+    return;
+  }
+  model_.planes = std::move(*planes);
+  plane_users_.assign(model_.planes.size(), 0);
+}
+
+// Everything the scene draws on this output, bottom to top, in output-buffer
+// coordinates (what KMS plane rectangles use).
+void OutputPlanes::collect(std::vector<Candidate>& candidates, std::vector<Element>& elements) {
+  wlr_output* o = output_.wlr;
+  wlr_scene_output* so = output_.scene_output;
+  int width = 0, height = 0;
+  wlr_output_effective_resolution(o, &width, &height);
+  const wlr_box logical{so->x, so->y, width, height};
+  int trans_width = o->width, trans_height = o->height;
+  if (o->transform & WL_OUTPUT_TRANSFORM_90) std::swap(trans_width, trans_height);
+  BufferPaths& paths = *output_.server.buffer_paths;
+
+  auto visit = [&](auto&& self, wlr_scene_node* node, int x, int y) -> void {
+    if (!node->enabled) return;
+    x += node->x;
+    y += node->y;
+    if (node->type == WLR_SCENE_NODE_TREE) {
+      wlr_scene_node* child;
+      wl_list_for_each(child, &wlr_scene_tree_from_node(node)->children, link) self(self, child, x, y);
+      return;
+    }
+    wlr_box box{x, y, 0, 0};
+    node_size(node, &box.width, &box.height);
+    wlr_box clipped;
+    if (wlr_box_empty(&box) || !wlr_box_intersection(&clipped, &box, &logical)) return;
+
+    Candidate c;
+    // Output-buffer coordinates: relative to the output, scaled, then turned
+    // by the output's transform.
+    wlr_box rel{static_cast<int>(std::lround((box.x - logical.x) * o->scale)),
+                static_cast<int>(std::lround((box.y - logical.y) * o->scale)),
+                static_cast<int>(std::lround(box.width * o->scale)),
+                static_cast<int>(std::lround(box.height * o->scale))};
+    wlr_box dst;
+    wlr_box_transform(&dst, &rel, wlr_output_transform_invert(o->transform), trans_width, trans_height);
+    c.dst = {dst.x, dst.y, dst.width, dst.height};
+    Element element{node, nullptr};
+    if (node->type == WLR_SCENE_NODE_RECT) {
+      auto* rect = wlr_scene_rect_from_node(node);
+      if (rect->color[3] <= 0.f) return;
+      c.opaque = rect->color[3] >= 1.f;
+    } else {
+      auto* buffer = scene_buffer(node);
+      if (!buffer->buffer) return;
+      if (auto* surface = wlr_scene_surface_try_from_buffer(buffer)) {
+        element.surface = surface->surface;
+        c.surface_id = paths.surface_id(surface->surface);
+      }
+      wlr_dmabuf_attributes dmabuf{};
+      if (wlr_buffer_get_dmabuf(buffer->buffer, &dmabuf)) {
+        c.kind = scanout::BufferKind::Dmabuf;
+        c.format = dmabuf.format;
+        c.modifier = dmabuf.modifier;
+      } else {
+        c.kind = element.surface ? scanout::BufferKind::Shm : scanout::BufferKind::Other;
+      }
+      if (wlr_fbox_empty(&buffer->src_box)) {
+        c.src_width = buffer->buffer->width;
+        c.src_height = buffer->buffer->height;
+        if (buffer->transform & WL_OUTPUT_TRANSFORM_90) std::swap(c.src_width, c.src_height);
+      } else {
+        c.src_width = static_cast<int>(std::lround(buffer->src_box.width));
+        c.src_height = static_cast<int>(std::lround(buffer->src_box.height));
+      }
+      c.transformed = buffer->transform != o->transform;
+      pixman_box32_t whole{0, 0, box.width, box.height};
+      bool opaque_region = pixman_region32_contains_rectangle(&buffer->opaque_region, &whole) == PIXMAN_REGION_IN;
+      c.opaque = buffer->opacity >= 1.f &&
+                 (opaque_region || (c.kind == scanout::BufferKind::Dmabuf && !format_has_alpha(c.format)));
+    }
+    candidates.push_back(c);
+    elements.push_back(element);
+  };
+  visit(visit, &output_.server.scene->tree.node, 0, 0);
+}
+
+bool OutputPlanes::commit_frame() {
+  wlr_scene_output* so = output_.scene_output;
+  wlr_output* o = output_.wlr;
+  if (!so) return false;
+  if (!o->needs_frame && !pixman_region32_not_empty(&so->pending_commit_damage)) return false;
+
+  std::vector<Candidate> candidates;
+  std::vector<Element> elements;
+  collect(candidates, elements);
+
+  scanout::PlannerConfig config = output_.server.buffer_paths->planner_config();
+  // A screen capture or a software cursor reads or draws into the composited
+  // frame: then nothing may bypass it.
+  std::optional<Reason> locked;
+  if (!wlr_output_is_direct_scanout_allowed(o))
+    locked = o->attach_render_locks > 0 ? Reason::ScreenCapture : Reason::SoftwareCursor;
+  if (locked) config.direct_scanout = config.overlays = false;
+  Plan plan = scanout::plan_output(model_, candidates, config);
+  // An overlay the driver refused stays composited for a while rather than
+  // costing a failed test commit every frame.
+  int64_t now = monotonic_now();
+  std::erase_if(refused_, [&](const auto& r) { return r.until <= now; });
+  for (size_t index : std::vector<size_t>(plan.overlays)) {
+    const Candidate& c = candidates[index];
+    bool known = std::ranges::any_of(refused_, [&](const Refusal& r) {
+      return r.surface_id == c.surface_id && r.dst == c.dst && r.format == c.format && r.modifier == c.modifier;
+    });
+    if (known && plan.decisions[index].path == Path::Overlay)
+      scanout::demote(plan, candidates, index, Reason::TestCommitFailed);
+  }
+  if (locked) {
+    for (auto& decision : plan.decisions) {
+      if (!decision.reasons.has(Reason::DisabledByConfig)) continue;
+      decision.reasons.remove(Reason::DisabledByConfig);
+      decision.reasons.add(*locked);
+    }
+  }
+
+  bool committed = plan.overlays.empty() ? commit_through_scene(plan, candidates, elements)
+                                         : commit_with_overlays(plan, candidates, elements);
+  if (committed) {
+    count_frame(plan);
+    report(plan, candidates, elements);
+  }
+  return committed;
+}
+
+// No overlays: wlr_scene composes, with its damage tracking, or scans the one
+// fullscreen buffer out on the primary plane (testing it first).
+bool OutputPlanes::commit_through_scene(const Plan& planned, const std::vector<Candidate>& candidates,
+                                        const std::vector<Element>& elements) {
+  Plan& plan = const_cast<Plan&>(planned);
+  wlr_scene_output* so = output_.scene_output;
+  drop_layers();
+  if (scene_damage_stale_) {
+    // Our own composition drew the last frames: the scene's idea of what each
+    // swapchain buffer holds is stale.
+    wlr_damage_ring_add_whole(&so->damage_ring);
+    scene_damage_stale_ = false;
+  }
+  wlr_output_state state;
+  wlr_output_state_init(&state);
+  bool ok = wlr_scene_output_build_state(so, &state, nullptr);
+  if (ok && plan.primary) {
+    wlr_scene_buffer* base = scene_buffer(elements[*plan.primary].node);
+    bool direct = (state.committed & WLR_OUTPUT_STATE_BUFFER) && base && state.buffer == base->buffer;
+    if (!direct) {
+      ++counters_.test_commit_failures;
+      scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
+    }
+  }
+  ok = ok && wlr_output_commit_state(output_.wlr, &state);
+  wlr_output_state_finish(&state);
+  return ok;
+}
+
+// Overlays in use: the scene cannot leave nodes out of its composition, so we
+// compose the primary plane's buffer ourselves (all but the overlay buffers),
+// or scan the fullscreen buffer out, and hand the overlays to output layers.
+bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>& candidates,
+                                        const std::vector<Element>& elements) {
+  wlr_output* o = output_.wlr;
+  while (layers_.size() < plan.overlays.size()) layers_.push_back(wlr_output_layer_create(o));
+
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    wlr_output_state state;
+    wlr_output_state_init(&state);
+    std::vector<wlr_output_layer_state> layer_states(layers_.size());
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      layer_states[i] = {};
+      layer_states[i].layer = layers_[i];
+      if (i >= plan.overlays.size()) continue;  // unused layers are disabled
+      size_t index = plan.overlays[i];
+      wlr_scene_buffer* buffer = scene_buffer(elements[index].node);
+      const auto& dst = candidates[index].dst;
+      layer_states[i].buffer = buffer->buffer;
+      layer_states[i].src_box = buffer->src_box;
+      layer_states[i].dst_box = {dst.x, dst.y, dst.width, dst.height};
+    }
+    wlr_output_state_set_layers(&state, layer_states.data(), layer_states.size());
+    bool ok = compose(state, plan, candidates, elements) && wlr_output_test_state(o, &state);
+
+    // Refused overlays go back to composition (demote() may take others
+    // below them along); then compose again.
+    bool changed = false;
+    const std::vector<size_t> tried = plan.overlays;
+    for (size_t i = tried.size(); i-- > 0;) {
+      if (ok && layer_states[i].accepted) continue;
+      if (plan.decisions[tried[i]].path != Path::Overlay) continue;
+      ++counters_.test_commit_failures;
+      remember_refusal(candidates[tried[i]]);
+      scanout::demote(plan, candidates, tried[i], Reason::TestCommitFailed);
+      changed = true;
+    }
+    if (!ok && plan.primary) {
+      scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
+      changed = true;
+    }
+    if (changed) {
+      wlr_output_state_finish(&state);
+      if (plan.overlays.empty()) return commit_through_scene(plan, candidates, elements);
+      continue;
+    }
+    ok = wlr_output_commit_state(o, &state);
+    wlr_output_state_finish(&state);
+    scene_damage_stale_ = true;
+    return ok;
+  }
+  return false;
+}
+
+// The primary plane's buffer for a frame with overlays: the base buffer when
+// it is scanned out, else everything composited, drawn into a swapchain buffer.
+bool OutputPlanes::compose(wlr_output_state& state, const Plan& plan, const std::vector<Candidate>& candidates,
+                           const std::vector<Element>& elements) {
+  wlr_output* o = output_.wlr;
+  if (plan.primary) {
+    wlr_output_state_set_buffer(&state, scene_buffer(elements[*plan.primary].node)->buffer);
+    return true;
+  }
+  if (!wlr_output_configure_primary_swapchain(o, &state, &o->swapchain)) return false;
+  wlr_buffer* target = wlr_swapchain_acquire(o->swapchain, nullptr);
+  if (!target) return false;
+  wlr_render_pass* pass = wlr_renderer_begin_buffer_pass(output_.server.renderer, target, nullptr);
+  if (!pass) {
+    wlr_buffer_unlock(target);
+    return false;
+  }
+  wlr_render_pass_add_rect(pass, &(const wlr_render_rect_options&)wlr_render_rect_options{
+                                     .box = {0, 0, o->width, o->height},
+                                     .color = {0, 0, 0, 1},
+                                     .blend_mode = WLR_RENDER_BLEND_MODE_NONE});
+  std::vector<wlr_texture*> temporary;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (plan.decisions[i].path != Path::Composited) continue;
+    const Candidate& c = candidates[i];
+    wlr_box dst{c.dst.x, c.dst.y, c.dst.width, c.dst.height};
+    wlr_scene_node* node = elements[i].node;
+    if (node->type == WLR_SCENE_NODE_RECT) {
+      const float* color = wlr_scene_rect_from_node(node)->color;
+      wlr_render_rect_options rect{};
+      rect.box = dst;
+      rect.color = {color[0], color[1], color[2], color[3]};
+      rect.blend_mode = c.opaque ? WLR_RENDER_BLEND_MODE_NONE : WLR_RENDER_BLEND_MODE_PREMULTIPLIED;
+      wlr_render_pass_add_rect(pass, &rect);
+      continue;
+    }
+    wlr_scene_buffer* buffer = scene_buffer(node);
+    wlr_texture* texture = elements[i].surface ? wlr_surface_get_texture(elements[i].surface) : nullptr;
+    if (!texture) {
+      texture = wlr_texture_from_buffer(output_.server.renderer, buffer->buffer);
+      if (!texture) continue;
+      temporary.push_back(texture);
+    }
+    wlr_render_texture_options options{};
+    options.texture = texture;
+    options.src_box = buffer->src_box;
+    options.dst_box = dst;
+    options.alpha = &buffer->opacity;
+    options.transform = wlr_output_transform_compose(wlr_output_transform_invert(buffer->transform), o->transform);
+    options.filter_mode = buffer->filter_mode;
+    options.blend_mode = c.opaque ? WLR_RENDER_BLEND_MODE_NONE : WLR_RENDER_BLEND_MODE_PREMULTIPLIED;
+    wlr_render_pass_add_texture(pass, &options);
+  }
+  wlr_output_add_software_cursors_to_render_pass(o, pass, nullptr);
+  bool ok = wlr_render_pass_submit(pass);
+  for (auto* texture : temporary) wlr_texture_destroy(texture);
+  if (ok) wlr_output_state_set_buffer(&state, target);
+  wlr_buffer_unlock(target);
+  return ok;
+}
+
+void OutputPlanes::remember_refusal(const Candidate& c) {
+  refused_.push_back({c.surface_id, c.dst, c.format, c.modifier, monotonic_now() + kRefusalMemory});
+}
+
+void OutputPlanes::drop_layers() {
+  // Destroying a layer frees its plane on the next commit.
+  for (auto* layer : layers_) wlr_output_layer_destroy(layer);
+  layers_.clear();
+}
+
+void OutputPlanes::count_frame(const Plan& plan) {
+  ++counters_.frames;
+  ++(plan.primary ? counters_.frames_primary : counters_.frames_composited);
+  if (plan.primary) ++counters_.primary_assignments;
+  counters_.overlay_assignments += plan.overlays.size();
+  if (!plan.overlays.empty()) ++counters_.frames_with_overlays;
+  if (output_.wlr->hardware_cursor) ++counters_.cursor_plane_frames;
+}
+
+void OutputPlanes::report(const Plan& plan, const std::vector<Candidate>& candidates,
+                          const std::vector<Element>& elements) {
+  last_frame_path_ = plan.primary ? Path::Primary : Path::Composited;
+  last_overlays_ = plan.overlays.size();
+  std::fill(plane_users_.begin(), plane_users_.end(), 0);
+  std::vector<BufferPaths::Shown> shown;
+  wlr_output* o = output_.wlr;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    wlr_surface* surface = elements[i].surface;
+    if (!surface) continue;
+    const auto& decision = plan.decisions[i];
+    for (size_t p = 0; p < model_.planes.size(); ++p)
+      if ((decision.path == Path::Primary || decision.path == Path::Overlay) && model_.planes[p].id == decision.plane_id)
+        plane_users_[p] = static_cast<uint32_t>(candidates[i].surface_id);
+    shown.push_back({surface, candidates[i], decision});
+    if (decision.path == Path::Primary || decision.path == Path::Overlay)
+      wlr_presentation_surface_scanned_out_on_output(surface, o);
+    else if (decision.path == Path::Composited && scene_damage_stale_)
+      wlr_presentation_surface_textured_on_output(surface, o);  // the scene did not see this frame
+  }
+  output_.server.buffer_paths->frame_planned(output_, shown);
+}
+
+ipc::json OutputPlanes::describe() const {
+  ipc::json planes = ipc::json::array();
+  for (size_t p = 0; p < model_.planes.size(); ++p) {
+    const auto& plane = model_.planes[p];
+    ipc::json j{{"id", plane.id}, {"type", scanout::plane_type_name(plane.type)}, {"formats", plane.formats.size()}};
+    j["surface"] = p < plane_users_.size() && plane_users_[p] ? ipc::json(plane_users_[p]) : ipc::json(nullptr);
+    planes.push_back(j);
+  }
+  wlr_output* o = output_.wlr;
+  ipc::json cursor{{"path", o->hardware_cursor ? "cursor" : "composited"}, {"reasons", ipc::json::array()}};
+  if (!o->hardware_cursor) {
+    bool has_cursor_plane = std::ranges::any_of(
+        model_.planes, [](const auto& p) { return p.type == scanout::PlaneType::Cursor; });
+    cursor["reasons"].push_back(has_cursor_plane ? "cursor_plane_refused" : "no_cursor_plane");
+  }
+  return {{"kms_device", model_.kms_device ? ipc::json{{"dev", model_.kms_device},
+                                                       {"path", scanout::drm_device_path(model_.kms_device)}}
+                                           : ipc::json(nullptr)},
+          {"other_device", model_.other_device},
+          {"overlays_supported", model_.overlays_supported},
+          {"planes", planes},
+          {"frame", {{"path", scanout::path_name(last_frame_path_)}, {"overlays", last_overlays_}}},
+          {"cursor", cursor}};
+}
+
+ipc::json OutputPlanes::stats() const {
+  const auto& c = counters_;
+  return {{"frames", c.frames},
+          {"frames_primary", c.frames_primary},
+          {"frames_composited", c.frames_composited},
+          {"frames_with_overlays", c.frames_with_overlays},
+          {"primary_assignments", c.primary_assignments},
+          {"overlay_assignments", c.overlay_assignments},
+          {"cursor_plane_frames", c.cursor_plane_frames},
+          {"test_commit_failures", c.test_commit_failures}};
+}
+
+}  // namespace tranche

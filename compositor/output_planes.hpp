@@ -1,0 +1,75 @@
+// One output's frame on KMS planes: lists what the scene shows on the output,
+// asks scanout/planner where each buffer should go, and commits the frame —
+// through wlr_scene (composition, or direct scanout of one fullscreen buffer)
+// when no overlay plane is used, else composing the rest itself and putting
+// the overlay buffers on wlroots output layers. Every plane assignment goes
+// through a test commit; what the driver refuses is composited at once.
+#pragma once
+
+#include <vector>
+
+#include "ipc/ipc.hpp"
+#include "scanout/counters.hpp"
+#include "scanout/plane_model.hpp"
+#include "scanout/planner.hpp"
+#include "wlr.hpp"
+
+namespace tranche {
+
+class Output;
+
+class OutputPlanes {
+ public:
+  explicit OutputPlanes(Output& output);
+  ~OutputPlanes();
+
+  // Re-reads the planes after a mode or enable change.
+  void refresh_model();
+  // Composes and commits a frame if one is due; returns whether it committed.
+  bool commit_frame();
+
+  const scanout::OutputPlanes& model() const { return model_; }
+  const scanout::OutputCounters& counters() const { return counters_; }
+  ipc::json describe() const;  // planes, last frame's path, the cursor (tranchectl explain)
+  ipc::json stats() const;
+
+ private:
+  struct Element {
+    wlr_scene_node* node;
+    wlr_surface* surface;  // client surface shown by the node, if any
+  };
+  void collect(std::vector<scanout::Candidate>& candidates, std::vector<Element>& elements);
+  bool commit_through_scene(const scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
+                            const std::vector<Element>& elements);
+  bool commit_with_overlays(scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
+                            const std::vector<Element>& elements);
+  bool compose(wlr_output_state& state, const scanout::Plan& plan,
+               const std::vector<scanout::Candidate>& candidates, const std::vector<Element>& elements);
+  void drop_layers();
+  void remember_refusal(const scanout::Candidate& candidate);
+  void count_frame(const scanout::Plan& plan);
+  void report(const scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
+              const std::vector<Element>& elements);
+
+  Output& output_;
+  scanout::OutputPlanes model_;
+  scanout::OutputCounters counters_;
+  std::vector<wlr_output_layer*> layers_;
+  bool scene_damage_stale_ = false;  // our own composition ran since the scene last drew
+  scanout::Path last_frame_path_ = scanout::Path::Composited;
+  size_t last_overlays_ = 0;
+  std::vector<uint32_t> plane_users_;  // surface id per plane of model_, 0 when free
+  // Overlay assignments a test commit refused, not retried until `until`
+  // unless the buffer's place or format changes.
+  struct Refusal {
+    uint64_t surface_id;
+    scanout::Rect dst;
+    scanout::Fourcc format;
+    scanout::Modifier modifier;
+    int64_t until;
+  };
+  static constexpr int64_t kRefusalMemory = 2'000'000'000;
+  std::vector<Refusal> refused_;
+};
+
+}  // namespace tranche

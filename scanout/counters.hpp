@@ -1,0 +1,25 @@
+// Counters for `tranchectl stats`.
+#pragma once
+
+#include <cstdint>
+
+namespace tranche::scanout {
+
+struct OutputCounters {
+  uint64_t frames = 0;             // committed frames
+  uint64_t frames_primary = 0;     // a client buffer on the primary plane (no composition)
+  uint64_t frames_composited = 0;  // the renderer drew the primary plane's buffer
+  uint64_t frames_with_overlays = 0;
+  uint64_t primary_assignments = 0;  // frames × buffers per path
+  uint64_t overlay_assignments = 0;
+  uint64_t cursor_plane_frames = 0;  // frames with the cursor on the cursor plane
+  uint64_t test_commit_failures = 0;
+};
+
+struct GlobalCounters {
+  uint64_t feedback_sends = 0;  // per-surface feedback changes sent
+  uint64_t imports_ok = 0;      // dma-buf import tests that passed
+  uint64_t imports_failed = 0;  // ... and failed (the client got `failed` or an error)
+};
+
+}  // namespace tranche::scanout

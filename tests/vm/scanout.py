@@ -1,0 +1,574 @@
+#!/usr/bin/env python3
+"""VM test: dmabuf feedback with scanout tranches, KMS planes and `tranchectl
+explain` — tranche on vkms with GLES2 (llvmpipe; pixman cannot composite
+dma-bufs, so tranche offers linux-dmabuf only with GLES2). One boot, one tranche
+(with a configured feedback hysteresis), clients one after another
+(tests/clients/dmabuf-client allocates with GBM on vkms's card node):
+
+  - default feedback (wayland-info, the client): main device = explain's render
+    device, one render tranche, no scanout flag;
+  - a fullscreen dmabuf client: its surface feedback gains scanout tranches for
+    vkms's card (dev_t) with XR24 and AR24 LINEAR, before the render tranche, no
+    sooner than the hysteresis; the primary plane scans out *its* framebuffer
+    (the client writes 0x5a into XR24's unused byte, composition writes 0xff);
+    the CRC is that of a frame of its colour; explain says `primary`, stats count;
+  - a windowed dmabuf client over the composited background: an overlay plane
+    shows its framebuffer at the window's position; explain says `overlay`;
+  - a windowed client drawing AB24 (no vkms plane has it), following feedback:
+    composited for format_unsupported while its feedback offers scanout formats,
+    then it reallocates with the first of them and goes on an overlay plane;
+  - a fullscreen shm client: composited for not_dmabuf; no scanout tranche ever;
+  - a fullscreen client that turns its buffer (transform 90) after a while:
+    composited for `transformed`, and its scanout tranches withdrawn, but not
+    before the hysteresis has passed;
+  - weston-simple-dmabuf-feedback prints the tranches tranche sends (vkms card,
+    scanout);
+  - bad imports through create and create_immed (zwp_linux_buffer_params_v1):
+    the spec's protocol error or `failed`; tranche stays alive and answers IPC
+    after each; last, dma-bufs of other devices (udmabuf, vgem), which Mesa is
+    known to mishandle on vkms: tranche must survive them.
+Runs inside the VM:
+  tools/vm/vm run --builddir B --renderer gles2 -- python3 tests/vm/scanout.py
+"""
+
+import os
+import re
+import subprocess
+import time
+
+from vmlib import (Crc, Tap, Tranche, argb_u16, describe_planes, explain_surface, feedback_events,
+                   kms_state, pixels_other_than, read_fb, scanout_tranches, tranche_json, unused_byte_values,
+                   vkms_compose_crc, wait_for_explain, wait_for_feedback)
+
+CONFIG = "/tmp/tranche-vm-scanout.toml"
+HYSTERESIS_MS = 1000
+X_BYTE = 0x5A
+# The first client to load Mesa (GBM) waits for it to come over 9p under TCG.
+FIRST_MAP_TIMEOUT = 90
+LINEAR = "0x0"
+
+
+def fourcc_pairs(tranche: dict) -> set:
+    return {tuple(f) for f in tranche.get("formats", [])}
+
+
+def start_client(tap, t, name, argv, timeout=60):
+    """A dmabuf-client with app-id `name`; None (reported) when it does not map."""
+    client = t.client(["dmabuf-client", "--app-id", name, *argv])
+    try:
+        client.wait_for_line("^mapped ", timeout=timeout)
+        return client
+    except (TimeoutError, RuntimeError) as e:
+        tap.ok(False, f"{name}: the client maps", str(e))
+        client.stop()
+        return None
+
+
+def mapped_time(client) -> float | None:
+    """CLOCK_MONOTONIC ms of the client's first commit with a buffer, else None."""
+    for line in client.lines:
+        m = re.match(r"^mapped ([\d.]+)$", line)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def plane_by_kms_id(state: dict, plane_id: int):
+    return next(((name, p) for name, p in state["planes"].items() if p.get("id") == plane_id), (None, None))
+
+
+def wait_for_client_fb(t, colour, want_size, plane_name=None, timeout=30):
+    """Poll the KMS state until a plane (plane_name, or any) shows a framebuffer
+    of want_size whose unused bytes are all X_BYTE and whose pixels all have the
+    colour. Returns (plane name, fb, state) or (None, last fb seen, state)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        state = kms_state(t.dri_index)
+        for name, plane in state["planes"].items():
+            if plane_name and name != plane_name or not plane.get("fb"):
+                continue
+            try:
+                fb = read_fb(t.card, plane["fb"])
+            except OSError:
+                continue  # the fb went away meanwhile
+            if (fb["width"], fb["height"]) != want_size:
+                if name == plane_name:
+                    last = fb
+                continue
+            last = fb
+            if unused_byte_values(fb) == {X_BYTE: sum(unused_byte_values(fb).values())} \
+                    and pixels_other_than(fb, colour)[0] == 0:
+                return name, fb, state
+        if time.monotonic() > deadline:
+            return None, last, state
+        time.sleep(0.5)
+
+
+def mode_size(t) -> tuple[int, int]:
+    """The CRTC's mode size from the atomic state."""
+    state = kms_state(t.dri_index)
+    m = re.search(r'"(\d+)x(\d+)"', state["crtcs"]["crtc-0"].get("mode", ""))
+    return int(m.group(1)), int(m.group(2))
+
+
+def render_tranche_last(event, main_device) -> bool:
+    """Scanout tranches come before the render tranche, which targets the main device."""
+    tranches = event.get("tranches", [])
+    if not tranches:
+        return False
+    last = tranches[-1]
+    return not last.get("flags", 0) & 1 and last.get("target_device") == main_device and \
+        all(tr.get("flags", 0) & 1 for tr in tranches[:-1])
+
+
+# ----------------------------------------------------------------- checks
+
+
+def check_default_feedback(tap, t, card_dev):
+    explain = tranche_json(t, "explain")
+    render = explain.get("render_device") or {}
+    main_device = render.get("dev")
+    tap.ok(explain.get("linux_dmabuf") is True and isinstance(main_device, int),
+           "explain: linux-dmabuf is offered, with a render device", f"explain: {explain}")
+    output = (explain.get("outputs") or [{}])[0]
+    tap.ok((output.get("kms_device") or {}).get("dev") == card_dev,
+           f"explain: the output's KMS device is vkms's card ({card_dev})", f"output: {output}")
+
+    info = subprocess.run(["wayland-info", "-i", "zwp_linux_dmabuf_v1"], env=t.client_env(), capture_output=True,
+                          text=True, timeout=60)
+    text = info.stdout
+    m = re.search(r"main device: 0x([0-9A-Fa-f]+)", text)
+    targets = [int(v, 16) for v in re.findall(r"target device: 0x([0-9A-Fa-f]+)", text)]
+    flags = re.findall(r"flags: (.*)", text)
+    tap.ok(info.returncode == 0 and m is not None and int(m.group(1), 16) == main_device
+           and targets == [main_device] and flags == ["none"]
+           and re.search(r"'XR24'; 0x0000000000000000 = LINEAR", text) is not None,
+           "wayland-info: default feedback = the render device, one tranche without the scanout flag, "
+           "with XR24 LINEAR", f"render device {main_device}; wayland-info exit {info.returncode}:\n{text[:1500]}"
+           f"\n{info.stderr[-500:]}")
+    return main_device
+
+
+def check_fullscreen(tap, t, card_dev, main_device, size, stats_before):
+    name = "scanout-fullscreen"
+    colour = 0x3366CC
+    client = start_client(tap, t, name, ["--fullscreen", "--x-byte", "0x5a", "--color", f"{colour:06x}",
+                                         "--frames", "0"], timeout=FIRST_MAP_TIMEOUT)
+    if not client:
+        return
+    try:
+        default = feedback_events(client, "default")
+        tap.ok(bool(default) and default[0]["main_device"] == main_device and not scanout_tranches(default[0]),
+               "the client's default feedback: main device = render device, no scanout tranche",
+               f"{default[:1]}")
+        event = wait_for_feedback(client, lambda e: scanout_tranches(e, card_dev), timeout=30)
+        tap.ok(event is not None, f"{name}: its surface feedback gains a scanout tranche for vkms's card ({card_dev})",
+               "\n".join(line[:300] for line in client.lines if line.startswith("{"))[-3000:])
+        if event:
+            scan = scanout_tranches(event, card_dev)
+            pairs = set().union(*(fourcc_pairs(tr) for tr in scan))
+            tap.ok({("XR24", LINEAR), ("AR24", LINEAR)} <= pairs,
+                   f"{name}: the scanout tranches offer XR24 and AR24 LINEAR",
+                   f"scanout formats {sorted(pairs)}")
+            tap.ok(all(f[1] == LINEAR for f in pairs) and not ({f[0] for f in pairs} - {"XR24", "AR24", "XR48", "AR48", "RG16"}),
+                   f"{name}: the scanout tranches offer only what vkms's planes scan out (LINEAR "
+                   "XR24/AR24/XR48/AR48/RG16)", f"scanout formats {sorted(pairs)}")
+            tap.ok(render_tranche_last(event, main_device),
+                   f"{name}: scanout tranches come first, the render tranche (main device, no flag) last",
+                   f"{[(tr['target_device'], tr['flags'], len(tr['formats'])) for tr in event['tranches']]}")
+            first = mapped_time(client)
+            tap.ok(first is not None and event["time_ms"] - first >= HYSTERESIS_MS - 5,
+                   f"{name}: the scanout tranches come no sooner than the hysteresis ({HYSTERESIS_MS} ms) "
+                   "after the surface became a candidate",
+                   f"first commit at {first}, feedback at {event['time_ms']}")
+
+        plane, fb, state = wait_for_client_fb(t, colour, size, plane_name="plane-0")
+        tap.diag(describe_planes(state))
+        tap.ok(plane == "plane-0", f"{name}: the primary plane scans out the client's own buffer "
+               f"(XR24 with the client's 0x{X_BYTE:02x} in the unused byte, its colour everywhere)",
+               f"primary fb: {fb and {k: fb[k] for k in ('width', 'height', 'format', 'modifier')}}; "
+               f"unused bytes {fb and unused_byte_values(fb)}; "
+               f"other pixels {fb and pixels_other_than(fb, colour)}")
+        if plane:
+            composed = vkms_compose_crc(t.card, state, width=size[0], height=size[1])
+            solid = [argb_u16(colour) * size[0]] * size[1]
+            ref = vkms_compose_crc(t.card, state, width=size[0], height=size[1], replace={"plane-0": solid})
+            with Crc(t.dri_index) as crc:
+                hit = crc.wait_for(ref, timeout=30)
+            tap.ok(hit is not None and composed == ref,
+                   f"{name}: the CRTC's CRC is that of a frame of the client's colour",
+                   f"reference {ref:08x}, composed {composed:08x}, CRTC showed "
+                   f"{sorted({f'{v:08x}' for _, v in crc.entries})[:6]}")
+
+        surface, explain = wait_for_explain(t, name, lambda s: s.get("path") == "primary", timeout=15)
+        out = (explain.get("outputs") or [{}])[0]
+        primary = next((p for p in out.get("planes", []) if p.get("type") == "primary"), {})
+        tap.ok(surface is not None and surface.get("plane") == primary.get("id") and primary.get("id") is not None
+               and primary.get("surface") == surface.get("id") and (out.get("frame") or {}).get("path") == "primary",
+               f"{name}: explain says path primary, on the primary plane; the output's frame is primary",
+               f"surface {surface or explain_surface(explain, name)}; output {out}")
+        fbk = (surface or {}).get("feedback") or {}
+        tap.ok(any(tr.get("scanout") and tr.get("target_device") == card_dev for tr in fbk.get("tranches", [])),
+               f"{name}: explain lists the scanout tranches sent to it", f"feedback {fbk}")
+        stats = tranche_json(t, "stats")
+        o, o0 = stats["outputs"][0], stats_before["outputs"][0]
+        tap.ok(o["frames_primary"] > o0["frames_primary"] and o["primary_assignments"] > o0["primary_assignments"]
+               and stats["feedback_sends"] > stats_before["feedback_sends"] and stats["imports"]["ok"] >= 3,
+               f"{name}: stats count primary frames, primary assignments, feedback sends, imports",
+               f"before {stats_before}, after {stats}")
+    finally:
+        client.stop()
+
+
+def check_windowed(tap, t, card_dev, size):
+    name = "scanout-windowed"
+    colour = 0x22AA44
+    w, h = 256, 192
+    client = start_client(tap, t, name, ["--size", f"{w}x{h}", "--x-byte", "0x5a", "--color", f"{colour:06x}",
+                                         "--frames", "0"])
+    if not client:
+        return
+    try:
+        plane, fb, state = wait_for_client_fb(t, colour, (w, h))
+        tap.diag(describe_planes(state))
+        tap.ok(plane not in (None, "plane-0"),
+               f"{name}: an overlay plane scans out the client's own {w}x{h} buffer (unused byte 0x{X_BYTE:02x})",
+               f"last fb seen {fb and {k: fb[k] for k in ('width', 'height', 'format')}}")
+        surface, explain = wait_for_explain(t, name, lambda s: s.get("path") == "overlay", timeout=15)
+        tap.ok(surface is not None, f"{name}: explain says path overlay",
+               f"surface {explain_surface(explain, name)}")
+        if surface and plane:
+            kms_plane = state["planes"][plane]
+            pos = next((o for o in surface.get("outputs", []) if o.get("path") == "overlay"), {})
+            tap.ok(kms_plane.get("id") == surface.get("plane")
+                   and kms_plane.get("crtc-pos") == f"{w}x{h}+{pos.get('x')}+{pos.get('y')}",
+                   f"{name}: the overlay plane is the one explain names, at the window's position",
+                   f"KMS {plane} id {kms_plane.get('id')} at {kms_plane.get('crtc-pos')}; explain plane "
+                   f"{surface.get('plane')} at {pos}")
+        primary_fb = read_fb(t.card, state["planes"]["plane-0"]["fb"]) if state["planes"]["plane-0"].get("fb") else None
+        tap.ok(primary_fb is not None and primary_fb["width"] == size[0]
+               and set(unused_byte_values(primary_fb)) == {0xFF},
+               f"{name}: the primary plane shows the composited background (unused byte 0xff)",
+               f"primary fb {primary_fb and unused_byte_values(primary_fb)}")
+        event = wait_for_feedback(client, lambda e: scanout_tranches(e, card_dev), timeout=10)
+        tap.ok(event is not None, f"{name}: its surface feedback has a scanout tranche for vkms's card",
+               "\n".join(line[:300] for line in client.lines if line.startswith("{"))[-2000:])
+        stats = tranche_json(t, "stats")
+        tap.ok(stats["outputs"][0]["overlay_assignments"] > 0, f"{name}: stats count overlay assignments",
+               f"{stats}")
+    finally:
+        client.stop()
+
+
+def check_follow_format(tap, t, card_dev):
+    """AB24 is no vkms plane format: composited, feedback offers scanout formats;
+    a client following it reallocates and lands on an overlay plane."""
+    name = "scanout-follow"
+    client = start_client(tap, t, name, ["--size", "200x150", "--format", "AB24", "--follow-feedback",
+                                         "--frames", "0", "--color", "aa3311"])
+    if not client:
+        return
+    try:
+        surface, explain = wait_for_explain(t, name, lambda s: (s.get("buffer") or {}).get("format") == "AB24",
+                                            timeout=10)
+        tap.ok(surface is not None and surface.get("path") == "composited"
+               and "format_unsupported" in surface.get("reasons", []),
+               f"{name}: an AB24 buffer (no vkms plane has AB24) is composited for format_unsupported",
+               f"surface {surface or explain_surface(explain, name)}")
+        event = wait_for_feedback(client, lambda e: scanout_tranches(e, card_dev), timeout=15)
+        pairs = set().union(*(fourcc_pairs(tr) for tr in scanout_tranches(event, card_dev))) if event else set()
+        tap.ok(event is not None and not any(f[0] == "AB24" for f in pairs),
+               f"{name}: its feedback still offers scanout tranches (reallocating would help), without AB24",
+               f"event {event and [(tr['flags'], tr['formats'][:6]) for tr in event['tranches']]}")
+        try:
+            line = client.wait_for_line("^follow ", timeout=10)
+        except (TimeoutError, RuntimeError) as e:
+            line = str(e)
+        surface, explain = wait_for_explain(t, name, lambda s: s.get("path") == "overlay", timeout=20)
+        tap.ok(surface is not None and (surface.get("buffer") or {}).get("format") in ("XR24", "AR24"),
+               f"{name}: following the feedback ({line.strip()[:60]}), the client goes on an overlay plane",
+               f"surface {explain_surface(explain, name)}")
+    finally:
+        client.stop()
+
+
+def check_shm(tap, t, card_dev):
+    name = "scanout-shm"
+    client = start_client(tap, t, name, ["--shm", "--fullscreen", "--frames", "0"])
+    if not client:
+        return
+    try:
+        surface, explain = wait_for_explain(t, name, lambda s: s.get("path") == "composited"
+                                            and "not_dmabuf" in s.get("reasons", []), timeout=15)
+        tap.ok(surface is not None, f"{name}: explain says composited, reason not_dmabuf",
+               f"surface {explain_surface(explain, name)}")
+        time.sleep(HYSTERESIS_MS / 1000 + 1.5)
+        events = feedback_events(client, "surface")
+        tap.ok(bool(events) and not any(scanout_tranches(e) for e in events),
+               f"{name}: its surface feedback never has a scanout tranche (waited past the hysteresis)",
+               "\n".join(str(e)[:300] for e in events))
+        surface = explain_surface(tranche_json(t, "explain"), name) or {}
+        tap.ok(not any(tr.get("scanout") for tr in (surface.get("feedback") or {}).get("tranches", [1])),
+               f"{name}: explain lists no scanout tranche for it", f"surface {surface}")
+    finally:
+        client.stop()
+
+
+def check_transform(tap, t, card_dev, size):
+    name = "scanout-transform"
+    change_after = 4000
+    client = start_client(tap, t, name, ["--fullscreen", "--x-byte", "0x5a", "--frames", "0", "--color", "884422",
+                                         "--change-after", str(change_after), "--then-transform", "1"])
+    if not client:
+        return
+    try:
+        before = wait_for_feedback(client, lambda e: scanout_tranches(e, card_dev), timeout=change_after / 1000)
+        surface = explain_surface(tranche_json(t, "explain"), name) or {}
+        tap.ok(before is not None and surface.get("path") == "primary",
+               f"{name}: before turning, on the primary plane with scanout tranches",
+               f"explain {surface}; feedback {[e['time_ms'] for e in feedback_events(client, 'surface')]}")
+        try:
+            changed = float(client.wait_for_line("^changed ", timeout=change_after / 1000 + 15).split()[1])
+        except (TimeoutError, RuntimeError) as e:
+            tap.ok(False, f"{name}: the client turns its buffer", str(e))
+            return
+        n = len(feedback_events(client, "surface"))
+        surface, explain = wait_for_explain(t, name, lambda s: s.get("path") == "composited"
+                                            and "transformed" in s.get("reasons", []), timeout=15)
+        tap.ok(surface is not None, f"{name}: a buffer with transform 90 is composited, reason transformed",
+               f"surface {explain_surface(explain, name)}")
+        withdrawn = wait_for_feedback(client, lambda e: e["time_ms"] > changed and not scanout_tranches(e),
+                                      timeout=HYSTERESIS_MS / 1000 + 15)
+        tap.ok(withdrawn is not None, f"{name}: its scanout tranches are withdrawn",
+               f"surface feedback times {[e['time_ms'] for e in feedback_events(client, 'surface')]}, "
+               f"changed at {changed}")
+        if withdrawn:
+            delay = withdrawn["time_ms"] - changed
+            tap.ok(HYSTERESIS_MS - 50 <= delay <= HYSTERESIS_MS + 5000,
+                   f"{name}: withdrawn after the hysteresis ({HYSTERESIS_MS} ms), not before",
+                   f"withdrawn {delay:.0f} ms after the change")
+            early = [e for e in feedback_events(client, "surface")[n - 1:]
+                     if changed < e["time_ms"] < withdrawn["time_ms"]]
+            tap.ok(not early, f"{name}: no other feedback between the change and the withdrawal",
+                   f"{early}")
+        state = kms_state(t.dri_index)
+        fb = read_fb(t.card, state["planes"]["plane-0"]["fb"])
+        tap.ok(set(unused_byte_values(fb)) == {0xFF} and (fb["width"], fb["height"]) == size,
+               f"{name}: the primary plane shows a composited frame (unused byte 0xff)",
+               f"{describe_planes(state)}; unused bytes {unused_byte_values(fb)}")
+    finally:
+        client.stop()
+
+
+def check_weston_feedback(tap, t, card_dev, card, render_path):
+    """weston-simple-dmabuf-feedback prints the feedback it gets: the surface
+    feedback names vkms's card as a scanout target. It draws XR24 fullscreen
+    buffers for 3 s, then exits; explain is sampled meanwhile for diagnostics."""
+    app_id = "org.freedesktop.weston.simple-dmabuf-feedback"
+    client = t.client(["weston-simple-dmabuf-feedback"])
+    seen = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and client.proc.poll() is None:
+            client._pump(0.5)
+            surface = explain_surface(tranche_json(t, "explain"), app_id)
+            if surface:
+                seen.append({k: surface.get(k) for k in ("path", "reasons", "buffer")}
+                            | {"tranches": [(tr.get("kind"), tr.get("scanout"))
+                                            for tr in (surface.get("feedback") or {}).get("tranches", [])]})
+        text = client.output()
+        ok = re.search(rf"tranche: target device {re.escape(card)}, scanout", text) is not None
+        tap.ok(ok, f"weston-simple-dmabuf-feedback: a tranche with target device {card}, scanout",
+               "\n".join(line for line in text.splitlines() if "format" not in line)[-1500:]
+               + f"\nexit status {client.proc.poll()}; explain meanwhile: {seen[:1]} ... {seen[-1:]}")
+        blocks = re.findall(r"feedback: main device (\S+)", text)
+        tap.ok(bool(blocks) and all(b == render_path for b in blocks),
+               f"weston-simple-dmabuf-feedback: the main device is explain's render device ({render_path})",
+               f"{blocks}")
+    finally:
+        client.stop()
+
+
+# Expected outcomes by the spec (linux-dmabuf-v1.xml, version 4):
+# "error N" is zwp_linux_buffer_params_v1's error code N.
+INCOMPLETE, PLANE_IDX, PLANE_SET, ALREADY_USED = "error 3", "error 1", "error 2", "error 0"
+INVALID_FORMAT, INVALID_DIMENSIONS, OUT_OF_BOUNDS, INVALID_WL_BUFFER = "error 4", "error 5", "error 6", "error 7"
+BAD_CASES = {
+    "no-planes": {INCOMPLETE},
+    "gap": {INCOMPLETE},
+    "extra-plane": {INCOMPLETE, "failed"},
+    "plane-idx": {PLANE_IDX},
+    "plane-set": {PLANE_SET},
+    "already-used": {ALREADY_USED},
+    "zero-size": {INVALID_DIMENSIONS},
+    "offset-overflow": {OUT_OF_BOUNDS},
+    "stride-overflow": {OUT_OF_BOUNDS},
+    "too-small": {OUT_OF_BOUNDS},
+    "pipe-fd": {"failed"},
+    "devnull-fd": {"failed", OUT_OF_BOUNDS},
+    "bad-format": {INVALID_FORMAT},
+    "bad-modifier": {INVALID_FORMAT},
+}
+# create_immed: argument errors as create; an import failure is either a
+# `failed` event or INVALID_WL_BUFFER.
+IMMED_IMPORT_FAILURE = {"failed", INVALID_WL_BUFFER}
+
+
+def parse_bad_output(lines) -> dict:
+    """{case: [outcome lines]} from dmabuf-client --bad output."""
+    cases, current = {}, None
+    for line in lines:
+        if line.startswith("case "):
+            current = line.split()[1]
+            cases[current] = []
+        elif current and re.match(r"^(created|failed|no-outcome|no-frame|mapped |frame 1 |error |disconnected)", line):
+            cases[current].append(line)
+    return cases
+
+
+def outcome_of(lines) -> str:
+    for line in lines:
+        if line in ("created", "failed", "no-outcome"):
+            return line
+        m = re.match(r"^error zwp_linux_buffer_params_v1 (\d+)$", line)
+        if m:
+            return f"error {m.group(1)}"
+        if line.startswith(("error ", "disconnected")):
+            return line
+    return "none"
+
+
+def run_bad(tap, t, cases, immed, expect_for) -> bool:
+    """One dmabuf-client runs the cases (each on its own connection). After each,
+    tranche must be alive and answer IPC, and the outcome match. Returns False
+    when tranche died."""
+    mode = "create_immed" if immed else "create"
+    client = t.client(["dmabuf-client", "--app-id", "scanout-bad", "--bad", ",".join(cases),
+                       *(["--immed"] if immed else [])])
+    alive = True
+    try:
+        for case in cases:
+            try:
+                client.wait_for_line(f"^bad-done {re.escape(case)}$", timeout=60)
+            except (TimeoutError, RuntimeError) as e:
+                tap.ok(False, f"bad import {case} ({mode}): the client finishes the case", str(e)[-1500:])
+            alive = t.process.proc.poll() is None and t.ctl("outputs", check=False, timeout=10).returncode == 0
+            if not alive:
+                try:
+                    t.process.proc.wait(15)  # a crash takes a moment to end the process
+                except subprocess.TimeoutExpired:
+                    pass
+            lines = parse_bad_output(client.lines).get(case, [])
+            got = outcome_of(lines)
+            expected = expect_for(case)
+            tap.ok(alive, f"bad import {case} ({mode}): tranche is still alive and answers IPC",
+                   f"tranche exit status {t.process.proc.returncode} (negative: killed by that signal, "
+                   f"-11 SIGSEGV); client: {lines}; log tail:\n"
+                   f"{t.log()[-2500:]}")
+            if not alive:
+                return False
+            if expected is None:
+                tap.diag(f"{case} ({mode}): outcome {lines}")
+                tap.ok(got in ("created", "failed", INVALID_WL_BUFFER) and "no-frame" not in lines,
+                       f"bad import {case} ({mode}): a clean outcome (created and shown, or failed)", f"{lines}")
+            else:
+                tap.ok(got in expected, f"bad import {case} ({mode}): {' or '.join(sorted(expected))} as the spec says",
+                       f"got {got}; client lines {lines}")
+    finally:
+        client.stop()
+    return alive
+
+
+def check_bad_imports(tap, t):
+    stats_before = tranche_json(t, "stats")
+    cases = list(BAD_CASES)
+    if not run_bad(tap, t, cases, False, lambda c: BAD_CASES[c]):
+        return False
+
+    def immed_expect(c):
+        if "failed" in BAD_CASES[c]:
+            return (BAD_CASES[c] - {"failed"}) | IMMED_IMPORT_FAILURE
+        return BAD_CASES[c]
+    if not run_bad(tap, t, cases, True, immed_expect):
+        return False
+    stats = tranche_json(t, "stats")
+    tap.ok(stats["imports"]["failed"] > stats_before["imports"]["failed"],
+           "stats count failed imports", f"before {stats_before['imports']}, after {stats['imports']}")
+    return True
+
+
+def check_other_devices(tap, t):
+    """dma-bufs from udmabuf and vgem, through create, then create_immed: Mesa
+    mishandles them on vkms (segfault, measured); tranche must answer cleanly and
+    survive. When one kills tranche, a fresh tranche runs the next (at most two
+    restarts). Returns the tranche running at the end."""
+    restarts = 0
+    for immed in (False, True):
+        for case in ("udmabuf", "vgem"):
+            if t.process.proc.poll() is not None:
+                if restarts == 2:
+                    tap.skip(f"bad import {case} ({'create_immed' if immed else 'create'})",
+                             "tranche was killed twice already")
+                    continue
+                restarts += 1
+                fresh = Tranche(device="vkms", renderer="gles2", args=t.args)
+                try:
+                    fresh.start()
+                except Exception as e:  # noqa: BLE001
+                    tap.ok(False, "a fresh tranche starts", f"{type(e).__name__}: {e}")
+                    return t
+                t = fresh
+                tap.diag(f"a fresh tranche for {case} ({t.ready_after:.0f} s to start)")
+            run_bad(tap, t, [case], immed, lambda c: None)
+    return t
+
+
+def main():
+    tap = Tap()
+    with open(CONFIG, "w") as f:
+        f.write(f"[scanout]\nfeedback-hysteresis-ms = {HYSTERESIS_MS}\n")
+    started = time.monotonic()
+    t = Tranche(device="vkms", renderer="gles2", args=["--config", CONFIG])
+    try:
+        t.start()
+    except Exception as e:  # noqa: BLE001
+        tap.ok(False, "tranche starts on vkms with GLES2", f"{type(e).__name__}: {e}")
+        tap.done()
+    try:
+        tap.ok(True, f"tranche starts on vkms with GLES2 ({t.ready_after:.1f} s)")
+        card_dev = os.stat(t.card).st_rdev
+        size = mode_size(t)
+        explain = tranche_json(t, "explain")
+        tap.ok((explain.get("config") or {}).get("feedback_hysteresis_ms") == HYSTERESIS_MS,
+               f"explain shows the configured hysteresis ({HYSTERESIS_MS} ms)", f"{explain.get('config')}")
+        main_device = check_default_feedback(tap, t, card_dev)
+        render_path = (explain.get("render_device") or {}).get("path")
+        stats_before = tranche_json(t, "stats")
+        for check, args in ((check_fullscreen, (card_dev, main_device, size, stats_before)),
+                            (check_windowed, (card_dev, size)),
+                            (check_follow_format, (card_dev,)),
+                            (check_shm, (card_dev,)),
+                            (check_transform, (card_dev, size)),
+                            (check_weston_feedback, (card_dev, t.card, render_path))):
+            try:
+                check(tap, t, *args)
+            except Exception as e:  # noqa: BLE001
+                tap.ok(False, f"{check.__name__}", f"{type(e).__name__}: {e}")
+            if t.process.proc.poll() is not None:
+                tap.ok(False, f"tranche is alive after {check.__name__}",
+                       f"exit status {t.process.proc.returncode}; log:\n{t.log()[-3000:]}")
+                tap.done()
+        if check_bad_imports(tap, t):
+            t = check_other_devices(tap, t)
+        if t.process.proc.poll() is None:
+            status = t.stop()
+            tap.ok(status == 0, "tranche exits 0 on SIGTERM", f"status {status}; log:\n{t.log()[-2000:]}")
+    finally:
+        t.stop()
+        tap.diag(f"{time.monotonic() - started:.0f} s in the VM")
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
