@@ -155,9 +155,13 @@ json BufferPaths::describe(const Record& record) const {
       buffer["format"] = scanout::fourcc_name(c.format);
       buffer["modifier"] = scanout::modifier_name(c.modifier);
     }
+    // The plane KMS shows it on (libliftoff may pick another than planned).
+    json plane = nullptr;
+    if (state.decision.path == scanout::Path::Primary || state.decision.path == scanout::Path::Overlay)
+      if (auto id = output->planes().kms_plane_showing(c.dst)) plane = *id;
     outputs.push_back({{"output", output->wlr->name},
                        {"path", scanout::path_name(state.decision.path)},
-                       {"plane", state.decision.plane_id ? json(state.decision.plane_id) : json(nullptr)},
+                       {"plane", plane},
                        {"reasons", reasons_json(state.decision.reasons)},
                        {"buffer", buffer},
                        {"x", c.dst.x}, {"y", c.dst.y}, {"width", c.dst.width}, {"height", c.dst.height}});

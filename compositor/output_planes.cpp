@@ -1,6 +1,9 @@
 #include "output_planes.hpp"
 
+#include <xf86drmMode.h>
+
 #include <algorithm>
+#include <map>
 
 #include "buffer_paths.hpp"
 #include "output.hpp"
@@ -77,7 +80,6 @@ void OutputPlanes::refresh_model() {
     return;
   }
   model_.planes = std::move(*planes);
-  plane_users_.assign(model_.planes.size(), 0);
 }
 
 // Everything the scene draws on this output, bottom to top, in output-buffer
@@ -180,10 +182,7 @@ bool OutputPlanes::commit_frame() {
   std::erase_if(refused_, [&](const auto& r) { return r.until <= now; });
   for (size_t index : std::vector<size_t>(plan.overlays)) {
     const Candidate& c = candidates[index];
-    bool known = std::ranges::any_of(refused_, [&](const Refusal& r) {
-      return r.surface_id == c.surface_id && r.dst == c.dst && r.format == c.format && r.modifier == c.modifier;
-    });
-    if (known && plan.decisions[index].path == Path::Overlay)
+    if (matches(refused_, c) && plan.decisions[index].path == Path::Overlay)
       scanout::demote(plan, candidates, index, Reason::TestCommitFailed);
   }
   if (locked) {
@@ -233,69 +232,96 @@ bool OutputPlanes::commit_through_scene(const Plan& planned, const std::vector<C
 }
 
 // Overlays in use: the scene cannot leave nodes out of its composition, so we
-// compose the primary plane's buffer ourselves (all but the overlay buffers),
-// or scan the fullscreen buffer out, and hand the overlays to output layers.
+// compose the primary plane's buffer ourselves, or scan the fullscreen buffer
+// out, and hand the overlay buffers to output layers.
+//
+// wlroots 0.18 says which layers really got a plane only after a real commit
+// (`accepted`), not after a test. So an overlay is first shown on its plane
+// *and* drawn into the composition beneath it: if the driver leaves it off the
+// plane, the frame is still right. Once a commit accepted it (same buffer
+// place and format), later frames leave it out of the composition.
 bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>& candidates,
                                         const std::vector<Element>& elements) {
   wlr_output* o = output_.wlr;
   while (layers_.size() < plan.overlays.size()) layers_.push_back(wlr_output_layer_create(o));
 
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    wlr_output_state state;
-    wlr_output_state_init(&state);
-    std::vector<wlr_output_layer_state> layer_states(layers_.size());
-    for (size_t i = 0; i < layers_.size(); ++i) {
-      layer_states[i] = {};
-      layer_states[i].layer = layers_[i];
-      if (i >= plan.overlays.size()) continue;  // unused layers are disabled
-      size_t index = plan.overlays[i];
-      wlr_scene_buffer* buffer = scene_buffer(elements[index].node);
-      const auto& dst = candidates[index].dst;
-      layer_states[i].buffer = buffer->buffer;
-      layer_states[i].src_box = buffer->src_box;
-      layer_states[i].dst_box = {dst.x, dst.y, dst.width, dst.height};
-    }
-    wlr_output_state_set_layers(&state, layer_states.data(), layer_states.size());
-    bool ok = compose(state, plan, candidates, elements) && wlr_output_test_state(o, &state);
-
-    // Refused overlays go back to composition (demote() may take others
-    // below them along); then compose again.
-    bool changed = false;
-    const std::vector<size_t> tried = plan.overlays;
-    for (size_t i = tried.size(); i-- > 0;) {
-      if (ok && layer_states[i].accepted) continue;
-      if (plan.decisions[tried[i]].path != Path::Overlay) continue;
-      ++counters_.test_commit_failures;
-      remember_refusal(candidates[tried[i]]);
-      scanout::demote(plan, candidates, tried[i], Reason::TestCommitFailed);
-      changed = true;
-    }
-    if (!ok && plan.primary) {
-      scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
-      changed = true;
-    }
-    if (changed) {
-      wlr_output_state_finish(&state);
-      if (plan.overlays.empty()) return commit_through_scene(plan, candidates, elements);
-      continue;
-    }
-    ok = wlr_output_commit_state(o, &state);
-    wlr_output_state_finish(&state);
-    scene_damage_stale_ = true;
-    return ok;
+  std::vector<bool> draw(candidates.size(), false);
+  bool all_confirmed = true;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    Path path = plan.decisions[i].path;
+    if (path == Path::Composited) draw[i] = true;
+    if (path == Path::Overlay && !matches(confirmed_, candidates[i])) draw[i] = true, all_confirmed = false;
   }
-  return false;
+  // The base may only be scanned out when nothing needs drawing over it.
+  bool scan_base = plan.primary && all_confirmed;
+  if (plan.primary && !scan_base) draw[*plan.primary] = true;
+
+  wlr_output_state state;
+  wlr_output_state_init(&state);
+  std::vector<wlr_output_layer_state> layer_states(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layer_states[i] = {};
+    layer_states[i].layer = layers_[i];
+    if (i >= plan.overlays.size()) continue;  // unused layers are disabled
+    size_t index = plan.overlays[i];
+    wlr_scene_buffer* buffer = scene_buffer(elements[index].node);
+    const auto& dst = candidates[index].dst;
+    layer_states[i].buffer = buffer->buffer;
+    layer_states[i].src_box = buffer->src_box;
+    layer_states[i].dst_box = {dst.x, dst.y, dst.width, dst.height};
+  }
+  wlr_output_state_set_layers(&state, layer_states.data(), layer_states.size());
+  bool composed = scan_base ? (wlr_output_state_set_buffer(&state, scene_buffer(elements[*plan.primary].node)->buffer), true)
+                            : compose(state, draw, candidates, elements);
+  bool ok = composed && wlr_output_test_state(o, &state);
+  TLOG(WLR_DEBUG, "output %s: %zu overlay(s)%s: %s", o->name, plan.overlays.size(),
+       scan_base ? " over a scanned-out buffer" : "",
+       !composed ? "composition failed" : ok ? "test commit passed" : "test commit refused");
+  if (!ok) {
+    wlr_output_state_finish(&state);
+    for (size_t index : std::vector<size_t>(plan.overlays)) {
+      ++counters_.test_commit_failures;
+      remember_refusal(candidates[index]);
+      if (plan.decisions[index].path == Path::Overlay)
+        scanout::demote(plan, candidates, index, Reason::TestCommitFailed);
+    }
+    if (plan.primary && !scan_base) scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
+    return commit_through_scene(plan, candidates, elements);
+  }
+  ok = wlr_output_commit_state(o, &state);
+  scene_damage_stale_ = true;
+  if (ok) {
+    // What the commit put on planes; the rest is composited from the next
+    // frame on (and was already drawn beneath, unless it had been confirmed).
+    confirmed_.clear();
+    const std::vector<size_t> tried = plan.overlays;
+    bool refused = false;
+    for (size_t i = tried.size(); i-- > 0;) {
+      const Candidate& c = candidates[tried[i]];
+      if (layer_states[i].accepted) {
+        confirmed_.push_back({c.surface_id, c.dst, c.format, c.modifier, 0});
+        continue;
+      }
+      if (plan.decisions[tried[i]].path != Path::Overlay) continue;
+      TLOG(WLR_DEBUG, "output %s: the driver left surface %llu off its plane", o->name,
+           static_cast<unsigned long long>(c.surface_id));
+      ++counters_.test_commit_failures;
+      remember_refusal(c);
+      scanout::demote(plan, candidates, tried[i], Reason::TestCommitFailed);
+      refused = true;
+    }
+    if (!scan_base && plan.primary) scanout::demote(plan, candidates, *plan.primary, Reason::Occluded);
+    if (refused) wlr_output_schedule_frame(o);  // compose what the planes refused
+  }
+  wlr_output_state_finish(&state);
+  return ok;
 }
 
-// The primary plane's buffer for a frame with overlays: the base buffer when
-// it is scanned out, else everything composited, drawn into a swapchain buffer.
-bool OutputPlanes::compose(wlr_output_state& state, const Plan& plan, const std::vector<Candidate>& candidates,
-                           const std::vector<Element>& elements) {
+// The primary plane's buffer for a frame with overlays: the candidates marked
+// in `draw`, bottom to top, into a swapchain buffer.
+bool OutputPlanes::compose(wlr_output_state& state, const std::vector<bool>& draw,
+                           const std::vector<Candidate>& candidates, const std::vector<Element>& elements) {
   wlr_output* o = output_.wlr;
-  if (plan.primary) {
-    wlr_output_state_set_buffer(&state, scene_buffer(elements[*plan.primary].node)->buffer);
-    return true;
-  }
   if (!wlr_output_configure_primary_swapchain(o, &state, &o->swapchain)) return false;
   wlr_buffer* target = wlr_swapchain_acquire(o->swapchain, nullptr);
   if (!target) return false;
@@ -304,13 +330,14 @@ bool OutputPlanes::compose(wlr_output_state& state, const Plan& plan, const std:
     wlr_buffer_unlock(target);
     return false;
   }
-  wlr_render_pass_add_rect(pass, &(const wlr_render_rect_options&)wlr_render_rect_options{
-                                     .box = {0, 0, o->width, o->height},
-                                     .color = {0, 0, 0, 1},
-                                     .blend_mode = WLR_RENDER_BLEND_MODE_NONE});
+  wlr_render_rect_options clear{};
+  clear.box = {0, 0, o->width, o->height};
+  clear.color = {0, 0, 0, 1};
+  clear.blend_mode = WLR_RENDER_BLEND_MODE_NONE;
+  wlr_render_pass_add_rect(pass, &clear);
   std::vector<wlr_texture*> temporary;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    if (plan.decisions[i].path != Path::Composited) continue;
+    if (!draw[i]) continue;
     const Candidate& c = candidates[i];
     wlr_box dst{c.dst.x, c.dst.y, c.dst.width, c.dst.height};
     wlr_scene_node* node = elements[i].node;
@@ -348,6 +375,12 @@ bool OutputPlanes::compose(wlr_output_state& state, const Plan& plan, const std:
   return ok;
 }
 
+bool OutputPlanes::matches(const std::vector<Refusal>& list, const Candidate& c) {
+  return std::ranges::any_of(list, [&](const Refusal& r) {
+    return r.surface_id == c.surface_id && r.dst == c.dst && r.format == c.format && r.modifier == c.modifier;
+  });
+}
+
 void OutputPlanes::remember_refusal(const Candidate& c) {
   refused_.push_back({c.surface_id, c.dst, c.format, c.modifier, monotonic_now() + kRefusalMemory});
 }
@@ -356,6 +389,7 @@ void OutputPlanes::drop_layers() {
   // Destroying a layer frees its plane on the next commit.
   for (auto* layer : layers_) wlr_output_layer_destroy(layer);
   layers_.clear();
+  confirmed_.clear();
 }
 
 void OutputPlanes::count_frame(const Plan& plan) {
@@ -371,16 +405,15 @@ void OutputPlanes::report(const Plan& plan, const std::vector<Candidate>& candid
                           const std::vector<Element>& elements) {
   last_frame_path_ = plan.primary ? Path::Primary : Path::Composited;
   last_overlays_ = plan.overlays.size();
-  std::fill(plane_users_.begin(), plane_users_.end(), 0);
+  on_planes_.clear();
   std::vector<BufferPaths::Shown> shown;
   wlr_output* o = output_.wlr;
   for (size_t i = 0; i < candidates.size(); ++i) {
     wlr_surface* surface = elements[i].surface;
     if (!surface) continue;
     const auto& decision = plan.decisions[i];
-    for (size_t p = 0; p < model_.planes.size(); ++p)
-      if ((decision.path == Path::Primary || decision.path == Path::Overlay) && model_.planes[p].id == decision.plane_id)
-        plane_users_[p] = static_cast<uint32_t>(candidates[i].surface_id);
+    if (decision.path == Path::Primary || decision.path == Path::Overlay)
+      on_planes_.push_back({candidates[i].surface_id, candidates[i].dst});
     shown.push_back({surface, candidates[i], decision});
     if (decision.path == Path::Primary || decision.path == Path::Overlay)
       wlr_presentation_surface_scanned_out_on_output(surface, o);
@@ -390,12 +423,37 @@ void OutputPlanes::report(const Plan& plan, const std::vector<Candidate>& candid
   output_.server.buffer_paths->frame_planned(output_, shown);
 }
 
+// Which KMS plane shows a buffer at `dst` now. The planner only proposes;
+// with libliftoff the plane is libliftoff's choice, so ask KMS: the plane on
+// our CRTC whose framebuffer has that size at that place.
+std::optional<uint32_t> OutputPlanes::kms_plane_showing(const scanout::Rect& dst) const {
+  wlr_output* o = output_.wlr;
+  if (!wlr_output_is_drm(o)) return std::nullopt;
+  int fd = wlr_backend_get_drm_fd(o->backend);
+  for (const auto& p : model_.planes) {
+    drmModePlane* plane = drmModeGetPlane(fd, p.id);
+    if (!plane) continue;
+    bool placed = plane->fb_id && plane->crtc_x == static_cast<uint32_t>(dst.x) &&
+                  plane->crtc_y == static_cast<uint32_t>(dst.y);
+    uint32_t fb_id = plane->fb_id;
+    drmModeFreePlane(plane);
+    if (!placed) continue;
+    drmModeFB2* fb = drmModeGetFB2(fd, fb_id);
+    bool sized = fb && fb->width == static_cast<uint32_t>(dst.width) && fb->height == static_cast<uint32_t>(dst.height);
+    if (fb) drmModeFreeFB2(fb);
+    if (sized) return p.id;
+  }
+  return std::nullopt;
+}
+
 ipc::json OutputPlanes::describe() const {
+  std::map<uint32_t, uint64_t> users;  // plane id -> surface id, as KMS shows it
+  for (const auto& [surface_id, dst] : on_planes_)
+    if (auto id = kms_plane_showing(dst)) users[*id] = surface_id;
   ipc::json planes = ipc::json::array();
-  for (size_t p = 0; p < model_.planes.size(); ++p) {
-    const auto& plane = model_.planes[p];
+  for (const auto& plane : model_.planes) {
     ipc::json j{{"id", plane.id}, {"type", scanout::plane_type_name(plane.type)}, {"formats", plane.formats.size()}};
-    j["surface"] = p < plane_users_.size() && plane_users_[p] ? ipc::json(plane_users_[p]) : ipc::json(nullptr);
+    j["surface"] = users.contains(plane.id) ? ipc::json(users[plane.id]) : ipc::json(nullptr);
     planes.push_back(j);
   }
   wlr_output* o = output_.wlr;

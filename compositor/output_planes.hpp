@@ -6,6 +6,7 @@
 // through a test commit; what the driver refuses is composited at once.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "ipc/ipc.hpp"
@@ -32,6 +33,9 @@ class OutputPlanes {
   const scanout::OutputCounters& counters() const { return counters_; }
   ipc::json describe() const;  // planes, last frame's path, the cursor (tranchectl explain)
   ipc::json stats() const;
+  // The KMS plane (on this output's CRTC) now showing a framebuffer of
+  // exactly `dst`, if any.
+  std::optional<uint32_t> kms_plane_showing(const scanout::Rect& dst) const;
 
  private:
   struct Element {
@@ -43,7 +47,7 @@ class OutputPlanes {
                             const std::vector<Element>& elements);
   bool commit_with_overlays(scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
                             const std::vector<Element>& elements);
-  bool compose(wlr_output_state& state, const scanout::Plan& plan,
+  bool compose(wlr_output_state& state, const std::vector<bool>& draw,
                const std::vector<scanout::Candidate>& candidates, const std::vector<Element>& elements);
   void drop_layers();
   void remember_refusal(const scanout::Candidate& candidate);
@@ -58,7 +62,7 @@ class OutputPlanes {
   bool scene_damage_stale_ = false;  // our own composition ran since the scene last drew
   scanout::Path last_frame_path_ = scanout::Path::Composited;
   size_t last_overlays_ = 0;
-  std::vector<uint32_t> plane_users_;  // surface id per plane of model_, 0 when free
+  std::vector<std::pair<uint64_t, scanout::Rect>> on_planes_;  // surface id, place: last frame's plane users
   // Overlay assignments a test commit refused, not retried until `until`
   // unless the buffer's place or format changes.
   struct Refusal {
@@ -70,6 +74,8 @@ class OutputPlanes {
   };
   static constexpr int64_t kRefusalMemory = 2'000'000'000;
   std::vector<Refusal> refused_;
+  std::vector<Refusal> confirmed_;  // overlays the last commit put on planes (`until` unused)
+  static bool matches(const std::vector<Refusal>& list, const scanout::Candidate& candidate);
 };
 
 }  // namespace tranche

@@ -367,6 +367,21 @@ def protocol_errors(tap: Tap, t: Tranche, dev: str):
     tap.ok(t.ctl("outputs", check=False).returncode == 0, f"{dev}: tranche answers after the protocol errors")
 
 
+def sanitizer_checks(tap: Tap, t: Tranche, dev: str):
+    """With a tranche built with -Db_sanitize=address (run with --builddir of such a
+    build): no memory error at all, and no leak that explicit sync's code allocated.
+    Leaks that only Mesa or wlroots allocated are listed, not failed."""
+    log = t.log()
+    if "Sanitizer" not in log and not os.environ.get("TRANCHE_SYNC_EXPECT_ASAN"):
+        return
+    errors = [line for line in log.splitlines() if "ERROR: AddressSanitizer" in line]
+    tap.ok(not errors, f"{dev}: AddressSanitizer found no memory error", "\n".join(errors) + log[-3000:])
+    reports = log.split("Direct leak of ")[1:] + log.split("Indirect leak of ")[1:]
+    ours = [r[:1500] for r in reports if "explicit_sync" in r or "/sync/" in r or "ExplicitSync" in r]
+    summary = next((line for line in log.splitlines() if "SUMMARY: AddressSanitizer" in line), "no leak summary")
+    tap.ok(not ours, f"{dev}: LeakSanitizer: no leak from explicit sync's code ({summary.strip()})", "\n".join(ours))
+
+
 def run_device(tap: Tap, dev: str, report: dict):
     card, _ = drm_card(dev)
     if not drm_get_cap(card, DRM_CAP_SYNCOBJ_TIMELINE):
@@ -402,6 +417,7 @@ def run_device(tap: Tap, dev: str, report: dict):
     finally:
         status = t.stop()
         tap.ok(status == 0, f"{dev}: tranche exits 0", f"status {status}; log:\n{t.log()[-3000:]}")
+        sanitizer_checks(tap, t, dev)
 
 
 def main():

@@ -191,9 +191,19 @@ def check_fullscreen(tap, t, card_dev, main_device, size, stats_before):
                f"unused bytes {fb and unused_byte_values(fb)}; "
                f"other pixels {fb and pixels_other_than(fb, colour)}")
         if plane:
-            composed = vkms_compose_crc(t.card, state, width=size[0], height=size[1])
-            solid = [argb_u16(colour) * size[0]] * size[1]
-            ref = vkms_compose_crc(t.card, state, width=size[0], height=size[1], replace={"plane-0": solid})
+            # The client keeps redrawing: a framebuffer of the state read may be
+            # gone when it is read back (ENOENT); read the state again then.
+            for _ in range(5):
+                try:
+                    state = kms_state(t.dri_index)
+                    composed = vkms_compose_crc(t.card, state, width=size[0], height=size[1])
+                    solid = [argb_u16(colour) * size[0]] * size[1]
+                    ref = vkms_compose_crc(t.card, state, width=size[0], height=size[1], replace={"plane-0": solid})
+                    break
+                except FileNotFoundError:
+                    time.sleep(0.2)
+            else:
+                raise RuntimeError("the planes' framebuffers changed under every read of the KMS state")
             with Crc(t.dri_index) as crc:
                 hit = crc.wait_for(ref, timeout=30)
             tap.ok(hit is not None and composed == ref,
@@ -246,7 +256,14 @@ def check_windowed(tap, t, card_dev, size):
                    f"{name}: the overlay plane is the one explain names, at the window's position",
                    f"KMS {plane} id {kms_plane.get('id')} at {kms_plane.get('crtc-pos')}; explain plane "
                    f"{surface.get('plane')} at {pos}")
-        primary_fb = read_fb(t.card, state["planes"]["plane-0"]["fb"]) if state["planes"]["plane-0"].get("fb") else None
+        primary_fb = None
+        for _ in range(5):  # the framebuffer may be replaced between the state read and the read back
+            try:
+                state = kms_state(t.dri_index)
+                primary_fb = read_fb(t.card, state["planes"]["plane-0"]["fb"])
+                break
+            except (OSError, KeyError):
+                time.sleep(0.2)
         tap.ok(primary_fb is not None and primary_fb["width"] == size[0]
                and set(unused_byte_values(primary_fb)) == {0xFF},
                f"{name}: the primary plane shows the composited background (unused byte 0xff)",
@@ -352,8 +369,13 @@ def check_transform(tap, t, card_dev, size):
                      if changed < e["time_ms"] < withdrawn["time_ms"]]
             tap.ok(not early, f"{name}: no other feedback between the change and the withdrawal",
                    f"{early}")
-        state = kms_state(t.dri_index)
-        fb = read_fb(t.card, state["planes"]["plane-0"]["fb"])
+        for _ in range(5):  # the framebuffer may be replaced between the state read and the read back
+            try:
+                state = kms_state(t.dri_index)
+                fb = read_fb(t.card, state["planes"]["plane-0"]["fb"])
+                break
+            except OSError:
+                time.sleep(0.2)
         tap.ok(set(unused_byte_values(fb)) == {0xFF} and (fb["width"], fb["height"]) == size,
                f"{name}: the primary plane shows a composited frame (unused byte 0xff)",
                f"{describe_planes(state)}; unused bytes {unused_byte_values(fb)}")
