@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 
 #include "buffer_paths.hpp"
 #include "output.hpp"
@@ -431,17 +432,20 @@ std::optional<uint32_t> OutputPlanes::kms_plane_showing(const scanout::Rect& dst
   if (!wlr_output_is_drm(o)) return std::nullopt;
   int fd = wlr_backend_get_drm_fd(o->backend);
   for (const auto& p : model_.planes) {
-    drmModePlane* plane = drmModeGetPlane(fd, p.id);
-    if (!plane) continue;
-    bool placed = plane->fb_id && plane->crtc_x == static_cast<uint32_t>(dst.x) &&
-                  plane->crtc_y == static_cast<uint32_t>(dst.y);
-    uint32_t fb_id = plane->fb_id;
-    drmModeFreePlane(plane);
-    if (!placed) continue;
-    drmModeFB2* fb = drmModeGetFB2(fd, fb_id);
-    bool sized = fb && fb->width == static_cast<uint32_t>(dst.width) && fb->height == static_cast<uint32_t>(dst.height);
-    if (fb) drmModeFreeFB2(fb);
-    if (sized) return p.id;
+    // The atomic properties: legacy GETPLANE does not report positions.
+    drmModeObjectProperties* props = drmModeObjectGetProperties(fd, p.id, DRM_MODE_OBJECT_PLANE);
+    if (!props) continue;
+    std::map<std::string, int64_t> values;
+    for (uint32_t i = 0; i < props->count_props; ++i) {
+      drmModePropertyRes* prop = drmModeGetProperty(fd, props->props[i]);
+      if (!prop) continue;
+      values[prop->name] = static_cast<int64_t>(props->prop_values[i]);
+      drmModeFreeProperty(prop);
+    }
+    drmModeFreeObjectProperties(props);
+    if (values["FB_ID"] != 0 && values["CRTC_X"] == dst.x && values["CRTC_Y"] == dst.y &&
+        values["CRTC_W"] == dst.width && values["CRTC_H"] == dst.height)
+      return p.id;
   }
   return std::nullopt;
 }

@@ -379,6 +379,10 @@ def sanitizer_checks(tap: Tap, t: Tranche, dev: str):
     reports = log.split("Direct leak of ")[1:] + log.split("Indirect leak of ")[1:]
     ours = [r[:1500] for r in reports if "explicit_sync" in r or "/sync/" in r or "ExplicitSync" in r]
     summary = next((line for line in log.splitlines() if "SUMMARY: AddressSanitizer" in line), "no leak summary")
+    symbolized = all(" in " in r for r in reports)  # function names, so "ours" can be told apart
+    tap.ok(symbolized, f"{dev}: leak reports are symbolized", reports[0][:1500] if reports else "")
+    for report in reports[:3]:
+        tap.diag("leak: " + " | ".join(line.strip() for line in report.splitlines()[:5]))
     tap.ok(not ours, f"{dev}: LeakSanitizer: no leak from explicit sync's code ({summary.strip()})", "\n".join(ours))
 
 
