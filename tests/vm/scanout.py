@@ -2,7 +2,7 @@
 """VM test: dmabuf feedback with scanout tranches, KMS planes and `tranchectl
 explain` — tranche on vkms with GLES2 (llvmpipe; pixman cannot composite
 dma-bufs, so tranche offers linux-dmabuf only with GLES2). One boot, one tranche
-(with a configured feedback hysteresis), clients one after another
+(overlays on, a feedback hysteresis of 1 s), clients one after another
 (tests/clients/dmabuf-client allocates with GBM on vkms's card node):
 
   - default feedback (wayland-info, the client): main device = explain's render
@@ -549,7 +549,8 @@ def check_other_devices(tap, t):
 def main():
     tap = Tap()
     with open(CONFIG, "w") as f:
-        f.write(f"[scanout]\nfeedback-hysteresis-ms = {HYSTERESIS_MS}\n")
+        # Overlays are off by default (libliftoff); these tests are what proves them.
+        f.write(f"[scanout]\noverlays = true\nfeedback-hysteresis-ms = {HYSTERESIS_MS}\n")
     started = time.monotonic()
     t = Tranche(device="vkms", renderer="gles2", args=["--config", CONFIG])
     try:
@@ -562,8 +563,11 @@ def main():
         card_dev = os.stat(t.card).st_rdev
         size = mode_size(t)
         explain = tranche_json(t, "explain")
-        tap.ok((explain.get("config") or {}).get("feedback_hysteresis_ms") == HYSTERESIS_MS,
-               f"explain shows the configured hysteresis ({HYSTERESIS_MS} ms)", f"{explain.get('config')}")
+        config = explain.get("config") or {}
+        tap.ok(config.get("feedback_hysteresis_ms") == HYSTERESIS_MS and config.get("overlays") is True
+               and config.get("direct_scanout") is True,
+               f"explain shows the configuration: hysteresis {HYSTERESIS_MS} ms, overlays and direct scanout on",
+               f"{config}")
         main_device = check_default_feedback(tap, t, card_dev)
         render_path = (explain.get("render_device") or {}).get("path")
         stats_before = tranche_json(t, "stats")
