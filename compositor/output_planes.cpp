@@ -164,6 +164,8 @@ bool OutputPlanes::commit_frame() {
   wlr_output* o = output_.wlr;
   if (!so) return false;
   if (!o->needs_frame && !pixman_region32_not_empty(&so->pending_commit_damage)) return false;
+  // Mode changes by output management or a nested host come here unannounced.
+  if (model_.width != o->width || model_.height != o->height) refresh_model();
 
   std::vector<Candidate> candidates;
   std::vector<Element> elements;
@@ -205,9 +207,8 @@ bool OutputPlanes::commit_frame() {
 
 // No overlays: wlr_scene composes, with its damage tracking, or scans the one
 // fullscreen buffer out on the primary plane (testing it first).
-bool OutputPlanes::commit_through_scene(const Plan& planned, const std::vector<Candidate>& candidates,
+bool OutputPlanes::commit_through_scene(Plan& plan, const std::vector<Candidate>& candidates,
                                         const std::vector<Element>& elements) {
-  Plan& plan = const_cast<Plan&>(planned);
   wlr_scene_output* so = output_.scene_output;
   drop_layers();
   if (scene_damage_stale_) {

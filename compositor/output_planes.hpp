@@ -43,7 +43,7 @@ class OutputPlanes {
     wlr_surface* surface;  // client surface shown by the node, if any
   };
   void collect(std::vector<scanout::Candidate>& candidates, std::vector<Element>& elements);
-  bool commit_through_scene(const scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
+  bool commit_through_scene(scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
                             const std::vector<Element>& elements);
   bool commit_with_overlays(scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
                             const std::vector<Element>& elements);

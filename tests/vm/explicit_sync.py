@@ -419,6 +419,8 @@ def run_device(tap: Tap, dev: str, report: dict):
             protocol_errors(tap, t, dev)
         report[f"{dev} counters"] = sync_state(t)["counters"]
     finally:
+        # SIGTERM, with time for an ASan build's leak check under TCG.
+        t.status = t.process.stop(timeout=90)
         status = t.stop()
         tap.ok(status == 0, f"{dev}: tranche exits 0", f"status {status}; log:\n{t.log()[-3000:]}")
         sanitizer_checks(tap, t, dev)
