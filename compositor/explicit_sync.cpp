@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "linux-drm-syncobj-v1-protocol.h"
 #include "listener.hpp"
@@ -202,8 +203,8 @@ struct ExplicitSync::Impl {
   std::unordered_map<sync::WaitId, std::unique_ptr<HeldCommit>> held;
   std::unordered_map<wlr_surface*, std::unique_ptr<Listener>> surface_watches;
   std::unordered_map<wlr_buffer*, std::unique_ptr<BufferWatch>> buffer_watches;
-  std::unordered_map<SyncSurface*, bool> sync_surfaces;  // live protocol objects
-  std::unordered_map<wl_resource*, bool> managers;       // live manager resources
+  std::unordered_set<SyncSurface*> sync_surfaces;  // live protocol objects
+  std::unordered_set<wl_resource*> managers;       // live manager resources
 
   sync::StallSettings stall_settings() const {
     return {.warn_after_ns = config.explicit_sync.stall_warning_ms * kMs,
@@ -317,7 +318,7 @@ void get_surface(wl_client* client, wl_resource* manager, uint32_t id, wl_resour
   wlr_addon_init(&created->addon.addon, &surface->addons, sync, &kSurfaceAddon);
   created->client_commit.connect(&surface->events.client_commit,
                                  [created](void*) { created->sync.on_client_commit(*created); });
-  sync->sync_surfaces[created] = true;
+  sync->sync_surfaces.insert(created);
 }
 
 void import_timeline(wl_client* client, wl_resource* manager, uint32_t id, int fd) {
@@ -359,7 +360,7 @@ void bind_manager(wl_client* client, void* data, uint32_t version, uint32_t id) 
   wl_resource_set_implementation(resource, &kManagerImpl, sync, [](wl_resource* resource) {
     if (auto* sync = manager_from(resource)) sync->managers.erase(resource);
   });
-  sync->managers[resource] = true;
+  sync->managers.insert(resource);
 }
 
 std::string surface_name(wlr_surface* surface) {
@@ -580,8 +581,8 @@ void ExplicitSync::Impl::shutdown() {
   if (display_destroy.self) wl_list_remove(&display_destroy.listener.link);
   display_destroy.self = nullptr;
   // Clients are normally gone by now; whatever is left stops referring to us.
-  for (auto& [surface, live] : std::unordered_map(sync_surfaces)) surface->destroy();
-  for (auto& [resource, live] : managers) wl_resource_set_user_data(resource, nullptr);
+  for (SyncSurface* surface : std::unordered_set(sync_surfaces)) surface->destroy();
+  for (wl_resource* resource : managers) wl_resource_set_user_data(resource, nullptr);
   managers.clear();
   for (auto& [id, commit] : held) wlr_surface_unlock_cached(commit->surface, commit->seq);
   held.clear();
