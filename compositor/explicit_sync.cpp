@@ -499,7 +499,7 @@ void ExplicitSync::Impl::arm_stall_timer() {
   if (!stall_timer) return;
   if (waits.size() == 0) return stall_timer->disarm();
   // At least once a second while anything waits, so that a reloaded
-  // [explicit_sync] applies to the waits already running.
+  // [explicit-sync] applies to the waits already running.
   int64_t when = monotonic_now() + 1000 * kMs;
   if (auto next = waits.next_deadline(stall_settings())) when = std::min(when, *next);
   stall_timer->arm_at(when);
@@ -510,7 +510,7 @@ void ExplicitSync::Impl::on_stall_timer() {
   for (sync::WaitId id : due.stalled) {
     const sync::WaitInfo* info = waits.find(id);
     SYNC_LOG(WLR_ERROR,
-             "client pid %d: %s has waited %d ms (explicit_sync.stall_warning_ms) for acquire point %llu, "
+             "client pid %d: %s has waited %d ms (explicit-sync.stall-warning-ms) for acquire point %llu, "
              "which has not signalled; its last frame stays on screen",
              info->client_pid, info->surface_name.c_str(), config.explicit_sync.stall_warning_ms,
              static_cast<unsigned long long>(info->point));
@@ -525,7 +525,7 @@ void ExplicitSync::Impl::disconnect(sync::WaitId id) {
   auto* client = reinterpret_cast<wl_client*>(info->client);
   int limit = config.explicit_sync.disconnect_after_ms;
   SYNC_LOG(WLR_ERROR, "disconnecting client pid %d: acquire point %llu of %s did not signal within %d ms "
-           "(explicit_sync.disconnect_after_ms)",
+           "(explicit-sync.disconnect-after-ms)",
            info->client_pid, static_cast<unsigned long long>(info->point), info->surface_name.c_str(), limit);
   wl_client_post_implementation_error(client, "explicit sync: acquire point %llu of %s did not signal within %d ms",
                                       static_cast<unsigned long long>(info->point), info->surface_name.c_str(), limit);

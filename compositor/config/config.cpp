@@ -219,11 +219,11 @@ void parse_keyboard(const toml::node& n, KeyboardConfig& kb) {
 
 void parse_explicit_sync(const toml::node& n, ExplicitSyncConfig& sync) {
   constexpr int64_t kDay = 24 * 3600 * 1000;
-  for (auto [k, v] : in_file_order(get_table(n, "explicit_sync"))) {
-    auto key = "explicit_sync." + std::string(k->str());
-    if (k->str() == "stall_warning_ms") sync.stall_warning_ms = get_int(*v, key, 0, kDay);
-    else if (k->str() == "disconnect_after_ms") sync.disconnect_after_ms = get_int(*v, key, 0, kDay);
-    else unknown_key(*k, key, "stall_warning_ms, disconnect_after_ms");
+  for (auto [k, v] : in_file_order(get_table(n, "explicit-sync"))) {
+    auto key = "explicit-sync." + std::string(k->str());
+    if (k->str() == "stall-warning-ms") sync.stall_warning_ms = get_int(*v, key, 0, kDay);
+    else if (k->str() == "disconnect-after-ms") sync.disconnect_after_ms = get_int(*v, key, 0, kDay);
+    else unknown_key(*k, key, "stall-warning-ms, disconnect-after-ms");
   }
 }
 
@@ -294,10 +294,10 @@ Config build(const toml::table& root) {
       parse_keybindings(*v, config.bindings);
     } else if (key == "scanout") {
       parse_scanout(*v, config.scanout);
-    } else if (key == "explicit_sync") {
+    } else if (key == "explicit-sync") {
       parse_explicit_sync(*v, config.explicit_sync);
     } else {
-      unknown_key(*k, key, "terminal, startup, keyboard, output, keybindings, scanout, explicit_sync");
+      unknown_key(*k, key, "terminal, startup, keyboard, output, keybindings, scanout, explicit-sync");
     }
   }
   return config;

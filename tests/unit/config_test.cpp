@@ -218,10 +218,10 @@ TEST(ExplicitSync, DefaultsWarnAfterASecondNeverDisconnect) {
 }
 
 TEST(ExplicitSync, Values) {
-  auto c = parsed("[explicit_sync]\nstall_warning_ms = 250\ndisconnect_after_ms = 30000\n");
+  auto c = parsed("[explicit-sync]\nstall-warning-ms = 250\ndisconnect-after-ms = 30000\n");
   EXPECT_EQ(c.explicit_sync.stall_warning_ms, 250);
   EXPECT_EQ(c.explicit_sync.disconnect_after_ms, 30000);
-  auto off = parsed("[explicit_sync]\nstall_warning_ms = 0\n");
+  auto off = parsed("[explicit-sync]\nstall-warning-ms = 0\n");
   EXPECT_EQ(off.explicit_sync.stall_warning_ms, 0);
   EXPECT_EQ(off.explicit_sync.disconnect_after_ms, 0);
 }
@@ -357,15 +357,15 @@ const ErrorCase kErrorCases[] = {
     {"ScanoutHysteresisNegative", "[scanout]\nfeedback-hysteresis-ms = -5\n", 2, 0,
      "scanout.feedback-hysteresis-ms", "got -5"},
     {"ScanoutBudgetZero", "[scanout]\nplane-search-budget-ms = 0\n", 2, 0, "scanout.plane-search-budget-ms", "got 0"},
-    {"ExplicitSyncNotTable", "explicit_sync = 1\n", 1, 0, "explicit_sync", "expected a table"},
-    {"ExplicitSyncUnknownKey", "[explicit_sync]\ntimeout_ms = 5\n", 2, 1, "explicit_sync.timeout_ms",
-     "unknown key (expected one of: stall_warning_ms, disconnect_after_ms)"},
-    {"StallWarningNegative", "[explicit_sync]\nstall_warning_ms = -1\n", 2, 20, "explicit_sync.stall_warning_ms",
+    {"ExplicitSyncNotTable", "explicit-sync = 1\n", 1, 0, "explicit-sync", "expected a table"},
+    {"ExplicitSyncUnknownKey", "[explicit-sync]\ntimeout_ms = 5\n", 2, 1, "explicit-sync.timeout_ms",
+     "unknown key (expected one of: stall-warning-ms, disconnect-after-ms)"},
+    {"StallWarningNegative", "[explicit-sync]\nstall-warning-ms = -1\n", 2, 20, "explicit-sync.stall-warning-ms",
      "expected an integer from 0 to 86400000, got -1"},
-    {"DisconnectAfterTooLong", "[explicit_sync]\n\ndisconnect_after_ms = 86400001\n", 3, 0,
-     "explicit_sync.disconnect_after_ms", "got 86400001"},
-    {"DisconnectAfterNotInteger", "[explicit_sync]\ndisconnect_after_ms = \"5s\"\n", 2, 0,
-     "explicit_sync.disconnect_after_ms", "got \"5s\""},
+    {"DisconnectAfterTooLong", "[explicit-sync]\n\ndisconnect-after-ms = 86400001\n", 3, 0,
+     "explicit-sync.disconnect-after-ms", "got 86400001"},
+    {"DisconnectAfterNotInteger", "[explicit-sync]\ndisconnect-after-ms = \"5s\"\n", 2, 0,
+     "explicit-sync.disconnect-after-ms", "got \"5s\""},
     {"FirstErrorInFileOrder", "zzz = 1\naaa = 2\n", 1, 0, "zzz", "unknown key"},
 };
 

@@ -19,7 +19,7 @@ dumb buffers on the card node, sw_sync acquire fences that it signals on command
     already committed (the held commit still waits, then applies);
   - a client that disconnects mid-wait: its waits and release points are gone,
     tranche's fd count is back where it was (no eventfd, syncobj or dmabuf leaked);
-  - explicit_sync.disconnect_after_ms (config reload) disconnects a stalled client;
+  - explicit-sync.disconnect-after-ms (config reload) disconnects a stalled client;
   - every linux-drm-syncobj-v1 protocol error (virtio only: device-independent).
 With a tranche built with -Db_sanitize=address it also checks that AddressSanitizer
 saw no memory error and LeakSanitizer no leak from explicit sync's code, e.g.
@@ -147,7 +147,7 @@ def settled_fd_count(t: Tranche, timeout: float = 30) -> int:
 
 
 def write_config(path: pathlib.Path, disconnect_after_ms: int = 0):
-    path.write_text(f"[explicit_sync]\nstall_warning_ms = 1000\ndisconnect_after_ms = {disconnect_after_ms}\n")
+    path.write_text(f"[explicit-sync]\nstall-warning-ms = 1000\ndisconnect-after-ms = {disconnect_after_ms}\n")
 
 
 def held_frame_checks(tap: Tap, t: Tranche, dev: str, report: dict):
@@ -345,7 +345,7 @@ def disconnect_policy(tap: Tap, t: Tranche, dev: str, config: pathlib.Path):
         took = time.monotonic() - started
         logged = [x for x in t.log().splitlines() if "disconnecting client pid" in x]
         tap.ok(line.startswith("protocol-error wl_display") and 1.5 < took < 15 and logged,
-               f"{dev}: disconnect_after_ms = 2000 disconnects a stalled client after {took:.1f} s, with a log line",
+               f"{dev}: disconnect-after-ms = 2000 disconnects a stalled client after {took:.1f} s, with a log line",
                f"{line}; {logged}")
     except Exception as e:  # noqa: BLE001
         tap.ok(False, f"{dev}: disconnect policy", f"{type(e).__name__}: {e}")
