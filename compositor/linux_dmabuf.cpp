@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cstring>
 #include <xf86drm.h>
 
 #include "server.hpp"
@@ -46,6 +47,33 @@ int expected_planes(uint32_t format, uint64_t modifier) {
 
 constexpr uint32_t kTrancheFlagScanout = 1;  // zwp_linux_dmabuf_feedback_v1.tranche_flags.scanout
 
+// Mesa's software rasterizers (llvmpipe on kms_swrast) read a dma-buf by
+// mapping it through the KMS device, which works only for that device's own
+// dumb buffers: a buffer from another exporter (udmabuf, vgem) imports fine
+// and then crashes the rasterizer when drawn. Ask the driver what it is.
+bool renderer_is_software(wlr_renderer* renderer) {
+  if (!wlr_renderer_is_gles2(renderer)) return false;
+  wlr_egl* egl = wlr_gles2_renderer_get_egl(renderer);
+  EGLDisplay display = wlr_egl_get_display(egl);
+  EGLDisplay prev_display = eglGetCurrentDisplay();
+  EGLContext prev_context = eglGetCurrentContext();
+  EGLSurface prev_draw = eglGetCurrentSurface(EGL_DRAW), prev_read = eglGetCurrentSurface(EGL_READ);
+  if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, wlr_egl_get_context(egl))) return false;
+  const char* name = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+  bool software = name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") || strstr(name, "swrast"));
+  if (prev_context != EGL_NO_CONTEXT) eglMakeCurrent(prev_display, prev_draw, prev_read, prev_context);
+  else eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  return software;
+}
+
+// Whether the KMS device can map GEM object `handle` for the CPU, as a
+// software rasterizer will.
+bool cpu_mappable(int fd, uint32_t handle) {
+  drm_mode_map_dumb map{};
+  map.handle = handle;
+  return drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map) == 0;
+}
+
 uint64_t device_of_fd(int fd) {
   struct stat st {};
   return fd >= 0 && fstat(fd, &st) == 0 ? st.st_rdev : 0;
@@ -77,6 +105,8 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
   dmabuf->main_device_ = device_of_fd(fd);
   dmabuf->render_formats_ = to_format_set(formats);
   dmabuf->counters_ = &counters;
+  dmabuf->software_ = renderer_is_software(renderer);
+  if (dmabuf->software_) TLOG(WLR_INFO, "software renderer: dma-bufs must be mappable through the render device");
   dmabuf->default_ = scanout::Feedback{dmabuf->main_device_,
                                        {{scanout::Tranche::Kind::Render, dmabuf->main_device_, false,
                                          dmabuf->render_formats_}}};
@@ -126,7 +156,9 @@ bool LinuxDmabuf::test_import(const wlr_dmabuf_attributes& a) {
   for (int i = 0; i < a.n_planes; ++i) {
     uint32_t handle = 0;
     if (drmPrimeFDToHandle(render_fd_, a.fd[i], &handle) != 0) return reject("the render device cannot import the fd");
+    bool mappable = !software_ || cpu_mappable(render_fd_, handle);
     drmCloseBufferHandle(render_fd_, handle);
+    if (!mappable) return reject("the software renderer cannot map a dma-buf from another exporter");
   }
   ProbeBuffer probe{};
   probe.attributes = a;

@@ -33,6 +33,7 @@ class LinuxDmabuf {
   wlr_linux_dmabuf_v1* wlr_ = nullptr;
   wlr_renderer* renderer_ = nullptr;
   int render_fd_ = -1;
+  bool software_ = false;  // llvmpipe and friends: see renderer_is_software()
   uint64_t main_device_ = 0;
   scanout::FormatSet render_formats_;
   scanout::Feedback default_;

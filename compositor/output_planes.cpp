@@ -295,13 +295,21 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
   if (ok) {
     // What the commit put on planes; the rest is composited from the next
     // frame on (and was already drawn beneath, unless it had been confirmed).
-    confirmed_.clear();
+    std::vector<Refusal> next_confirmed;
     const std::vector<size_t> tried = plan.overlays;
     bool refused = false;
     for (size_t i = tried.size(); i-- > 0;) {
       const Candidate& c = candidates[tried[i]];
-      if (layer_states[i].accepted) {
-        confirmed_.push_back({c.surface_id, c.dst, c.format, c.modifier, 0});
+      // libliftoff may put an overlay buffer on the primary plane and the
+      // composited frame on an overlay plane; where the driver does not
+      // honour zpos (vkms) the buffer then ends up under the frame. Seen on
+      // vkms: so the primary plane is accepted for the base buffer only.
+      bool under = false;
+      if (layer_states[i].accepted && !matches(confirmed_, c))
+        if (const auto* primary = model_.primary())
+          under = kms_plane_showing(c.dst) == primary->id;
+      if (layer_states[i].accepted && !under) {
+        next_confirmed.push_back({c.surface_id, c.dst, c.format, c.modifier, 0});
         continue;
       }
       if (plan.decisions[tried[i]].path != Path::Overlay) continue;
@@ -312,6 +320,7 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
       scanout::demote(plan, candidates, tried[i], Reason::TestCommitFailed);
       refused = true;
     }
+    confirmed_ = std::move(next_confirmed);
     if (!scan_base && plan.primary) scanout::demote(plan, candidates, *plan.primary, Reason::Occluded);
     if (refused) wlr_output_schedule_frame(o);  // compose what the planes refused
   }

@@ -13,6 +13,9 @@
 #include <wayland-server-core.h>
 #include <xkbcommon/xkbcommon.h>
 #include <libinput.h>
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+#include <GLES2/gl2.h>
 #include <xcb/xcb.h>
 #include <xcb/xproto.h>
 
@@ -28,6 +31,8 @@ extern "C" {
 #include <wlr/interfaces/wlr_buffer.h>
 #include <wlr/render/allocator.h>
 #include <wlr/render/dmabuf.h>
+#include <wlr/render/egl.h>
+#include <wlr/render/gles2.h>
 #include <wlr/render/drm_format_set.h>
 #include <wlr/render/pass.h>
 #include <wlr/render/swapchain.h>
