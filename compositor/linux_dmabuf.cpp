@@ -66,12 +66,29 @@ bool renderer_is_software(wlr_renderer* renderer) {
   return software;
 }
 
-// Whether the KMS device can map GEM object `handle` for the CPU, as a
-// software rasterizer will.
-bool cpu_mappable(int fd, uint32_t handle) {
+// The primary (card) node of the device behind `fd`: dumb-buffer mapping is
+// not allowed on render nodes. -1 when there is none.
+int open_primary_node(int fd) {
+  drmDevice* device = nullptr;
+  if (drmGetDevice2(fd, 0, &device) != 0) return -1;
+  int primary = -1;
+  if (device->available_nodes & (1 << DRM_NODE_PRIMARY))
+    primary = open(device->nodes[DRM_NODE_PRIMARY], O_RDWR | O_CLOEXEC);
+  drmFreeDevice(&device);
+  return primary;
+}
+
+// Whether the device can map the dma-buf for the CPU the way a software
+// rasterizer does: a dumb-buffer mapping of its GEM object. Buffers of other
+// exporters import, but cannot be mapped so.
+bool cpu_mappable(int card_fd, int dmabuf_fd) {
+  uint32_t handle = 0;
+  if (drmPrimeFDToHandle(card_fd, dmabuf_fd, &handle) != 0) return false;
   drm_mode_map_dumb map{};
   map.handle = handle;
-  return drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map) == 0;
+  bool ok = drmIoctl(card_fd, DRM_IOCTL_MODE_MAP_DUMB, &map) == 0;
+  drmCloseBufferHandle(card_fd, handle);
+  return ok;
 }
 
 uint64_t device_of_fd(int fd) {
@@ -105,8 +122,11 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
   dmabuf->main_device_ = device_of_fd(fd);
   dmabuf->render_formats_ = to_format_set(formats);
   dmabuf->counters_ = &counters;
-  dmabuf->software_ = renderer_is_software(renderer);
-  if (dmabuf->software_) TLOG(WLR_INFO, "software renderer: dma-bufs must be mappable through the render device");
+  if (renderer_is_software(renderer)) {
+    dmabuf->map_check_fd_ = open_primary_node(fd);
+    TLOG(WLR_INFO, "software renderer: dma-bufs must be mappable through the render device%s",
+         dmabuf->map_check_fd_ < 0 ? " (cannot open its card node: no check)" : "");
+  }
   dmabuf->default_ = scanout::Feedback{dmabuf->main_device_,
                                        {{scanout::Tranche::Kind::Render, dmabuf->main_device_, false,
                                          dmabuf->render_formats_}}};
@@ -129,7 +149,9 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
   return dmabuf;
 }
 
-LinuxDmabuf::~LinuxDmabuf() = default;  // the global goes with the display
+LinuxDmabuf::~LinuxDmabuf() {  // the global goes with the display
+  if (map_check_fd_ >= 0) close(map_check_fd_);
+}
 
 bool LinuxDmabuf::check_import(wlr_dmabuf_attributes* attributes, void* data) {
   auto* self = static_cast<LinuxDmabuf*>(data);
@@ -156,9 +178,9 @@ bool LinuxDmabuf::test_import(const wlr_dmabuf_attributes& a) {
   for (int i = 0; i < a.n_planes; ++i) {
     uint32_t handle = 0;
     if (drmPrimeFDToHandle(render_fd_, a.fd[i], &handle) != 0) return reject("the render device cannot import the fd");
-    bool mappable = !software_ || cpu_mappable(render_fd_, handle);
     drmCloseBufferHandle(render_fd_, handle);
-    if (!mappable) return reject("the software renderer cannot map a dma-buf from another exporter");
+    if (map_check_fd_ >= 0 && !cpu_mappable(map_check_fd_, a.fd[i]))
+      return reject("the software renderer cannot map a dma-buf from another exporter");
   }
   ProbeBuffer probe{};
   probe.attributes = a;

@@ -33,7 +33,9 @@ class LinuxDmabuf {
   wlr_linux_dmabuf_v1* wlr_ = nullptr;
   wlr_renderer* renderer_ = nullptr;
   int render_fd_ = -1;
-  bool software_ = false;  // llvmpipe and friends: see renderer_is_software()
+  // With a software renderer (llvmpipe): the render device's card node, to
+  // check that a buffer can be mapped the way the rasterizer will; else -1.
+  int map_check_fd_ = -1;
   uint64_t main_device_ = 0;
   scanout::FormatSet render_formats_;
   scanout::Feedback default_;
