@@ -304,10 +304,10 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
       // composited frame on an overlay plane; where the driver does not
       // honour zpos (vkms) the buffer then ends up under the frame. Seen on
       // vkms: so the primary plane is accepted for the base buffer only.
+      // libliftoff may choose that on any frame, so look every time (one plane's properties).
       bool under = false;
-      if (layer_states[i].accepted && !matches(confirmed_, c))
-        if (const auto* primary = model_.primary())
-          under = kms_plane_showing(c.dst) == primary->id;
+      if (layer_states[i].accepted)
+        if (const auto* primary = model_.primary()) under = kms_plane_shows(primary->id, c.dst);
       if (layer_states[i].accepted && !under) {
         next_confirmed.push_back({c.surface_id, c.dst, c.format, c.modifier, 0});
         continue;
@@ -438,26 +438,28 @@ void OutputPlanes::report(const Plan& plan, const std::vector<Candidate>& candid
 // with libliftoff the plane is libliftoff's choice, so ask KMS: the plane on
 // our CRTC whose framebuffer has that size at that place.
 std::optional<uint32_t> OutputPlanes::kms_plane_showing(const scanout::Rect& dst) const {
-  wlr_output* o = output_.wlr;
-  if (!wlr_output_is_drm(o)) return std::nullopt;
-  int fd = wlr_backend_get_drm_fd(o->backend);
-  for (const auto& p : model_.planes) {
-    // The atomic properties: legacy GETPLANE does not report positions.
-    drmModeObjectProperties* props = drmModeObjectGetProperties(fd, p.id, DRM_MODE_OBJECT_PLANE);
-    if (!props) continue;
-    std::map<std::string, int64_t> values;
-    for (uint32_t i = 0; i < props->count_props; ++i) {
-      drmModePropertyRes* prop = drmModeGetProperty(fd, props->props[i]);
-      if (!prop) continue;
-      values[prop->name] = static_cast<int64_t>(props->prop_values[i]);
-      drmModeFreeProperty(prop);
-    }
-    drmModeFreeObjectProperties(props);
-    if (values["FB_ID"] != 0 && values["CRTC_X"] == dst.x && values["CRTC_Y"] == dst.y &&
-        values["CRTC_W"] == dst.width && values["CRTC_H"] == dst.height)
-      return p.id;
-  }
+  for (const auto& p : model_.planes)
+    if (kms_plane_shows(p.id, dst)) return p.id;
   return std::nullopt;
+}
+
+bool OutputPlanes::kms_plane_shows(uint32_t plane_id, const scanout::Rect& dst) const {
+  wlr_output* o = output_.wlr;
+  if (!wlr_output_is_drm(o)) return false;
+  int fd = wlr_backend_get_drm_fd(o->backend);
+  // The atomic properties: legacy GETPLANE does not report positions.
+  drmModeObjectProperties* props = drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
+  if (!props) return false;
+  std::map<std::string, int64_t> values;
+  for (uint32_t i = 0; i < props->count_props; ++i) {
+    drmModePropertyRes* prop = drmModeGetProperty(fd, props->props[i]);
+    if (!prop) continue;
+    values[prop->name] = static_cast<int64_t>(props->prop_values[i]);
+    drmModeFreeProperty(prop);
+  }
+  drmModeFreeObjectProperties(props);
+  return values["FB_ID"] != 0 && values["CRTC_X"] == dst.x && values["CRTC_Y"] == dst.y &&
+         values["CRTC_W"] == dst.width && values["CRTC_H"] == dst.height;
 }
 
 ipc::json OutputPlanes::describe() const {

@@ -36,6 +36,7 @@ class OutputPlanes {
   // The KMS plane (on this output's CRTC) now showing a framebuffer of
   // exactly `dst`, if any.
   std::optional<uint32_t> kms_plane_showing(const scanout::Rect& dst) const;
+  bool kms_plane_shows(uint32_t plane_id, const scanout::Rect& dst) const;
 
  private:
   struct Element {

@@ -332,8 +332,16 @@ void Server::create_protocols() {
     handle_output_manager_apply(static_cast<wlr_output_configuration_v1*>(data), true);
   });
   auto* power = wlr_output_power_manager_v1_create(display);
-  output_power_set_mode_.connect(&power->events.set_mode, [](void* data) {
+  output_power_set_mode_.connect(&power->events.set_mode, [this](void* data) {
     auto* event = static_cast<wlr_output_power_v1_set_mode_event*>(data);
+    Output* output = output_of(event->output);
+    if (event->mode == ZWLR_OUTPUT_POWER_V1_MODE_ON && output) {
+      // Back on with its configured mode: a DRM output that was off may have
+      // no current mode left to enable with.
+      output->apply_config(config_);
+      return;
+    }
+    // Off: the CRTC goes dark, the output keeps its place in the layout.
     wlr_output_state state;
     wlr_output_state_init(&state);
     wlr_output_state_set_enabled(&state, event->mode == ZWLR_OUTPUT_POWER_V1_MODE_ON);

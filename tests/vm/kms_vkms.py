@@ -313,6 +313,27 @@ def check_output_config(tap: Tap, t: Tranche, client, width: int, height: int, c
            f"{count} pixels not #{BLUE:06x} within {box}; {describe_planes(state)}")
 
 
+def crtc_active(t: Tranche, crtc: str = "crtc-0"):
+    return kms_state(t.dri_index)["crtcs"].get(crtc, {}).get("active")
+
+
+def check_output_power(tap: Tap, t: Tranche, width: int, height: int):
+    """wlr-output-power-management: off darkens the CRTC, on brings the
+    client's frame back."""
+    off = subprocess.run([str(builddir() / "tests/clients/power-client"), "off"], env=t.client_env(), capture_output=True, text=True, timeout=30)
+    deadline = time.monotonic() + 10
+    while crtc_active(t) != "0" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    tap.ok(off.returncode == 0 and "mode off" in off.stdout and crtc_active(t) == "0",
+           "output power off: the client hears 'off' and crtc-0 is inactive",
+           f"power-client: {off.returncode} {off.stdout!r} {off.stderr!r}; crtc-0 active={crtc_active(t)}")
+    on = subprocess.run([str(builddir() / "tests/clients/power-client"), "on"], env=t.client_env(), capture_output=True, text=True, timeout=30)
+    tap.ok(on.returncode == 0 and "mode on" in on.stdout,
+           "output power on: the client hears 'on'", f"power-client: {on.returncode} {on.stdout!r} {on.stderr!r}")
+    # The same frame as before power off, so not a new CRC: a list of its own.
+    check_frame(tap, t, f"output power back on, #{BLUE:06x}", "power-on", BLUE, width, height, [])
+
+
 def run_renderer(tap: Tap, renderer: str, first: bool):
     crcs = []
     with contextlib.ExitStack() as stack:
@@ -406,6 +427,10 @@ def run_checks(tap: Tap, t: Tranche, renderer: str, first: bool, keyboard, crcs:
             check_output_config(tap, t, client, width, height, crcs)
         except Exception as e:  # noqa: BLE001
             tap.ok(False, "output config: checks", f"{type(e).__name__}: {e}")
+        try:
+            check_output_power(tap, t, width, height)
+        except Exception as e:  # noqa: BLE001
+            tap.ok(False, "output power: checks", f"{type(e).__name__}: {e}")
         if keyboard:
             # Unplugged while tranche runs: it goes on.
             for device in (mouse, keyboard):
