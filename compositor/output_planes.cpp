@@ -189,9 +189,11 @@ bool OutputPlanes::commit_frame() {
       scanout::demote(plan, candidates, index, Reason::TestCommitFailed);
   }
   if (locked) {
+    // The lock, not the configuration, is why (unless the configuration also is).
+    const scanout::PlannerConfig configured = output_.server.buffer_paths->planner_config();
     for (auto& decision : plan.decisions) {
       if (!decision.reasons.has(Reason::DisabledByConfig)) continue;
-      decision.reasons.remove(Reason::DisabledByConfig);
+      if (configured.direct_scanout && configured.overlays) decision.reasons.remove(Reason::DisabledByConfig);
       decision.reasons.add(*locked);
     }
   }
