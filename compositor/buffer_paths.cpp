@@ -119,17 +119,22 @@ void BufferPaths::output_removed(Output& output) {
   arm_feedback_timer();
 }
 
-// Feedback follows the output showing most of the surface.
+// The output showing most of the surface: its feedback follows that one.
+Output* BufferPaths::main_output(const Record& record) {
+  Output* best = nullptr;
+  int64_t best_area = -1;
+  for (const auto& [output, state] : record.outputs) {
+    int64_t area = int64_t{state.candidate.dst.width} * state.candidate.dst.height;
+    if (area > best_area) best = output, best_area = area;
+  }
+  return best;
+}
+
 void BufferPaths::update_feedback(Record& record, int64_t now) {
   if (!dmabuf_) return;
-  Output* best = nullptr;
-  const OnOutput* on = nullptr;
-  for (auto& [output, state] : record.outputs) {
-    int64_t area = int64_t{state.candidate.dst.width} * state.candidate.dst.height;
-    if (!on || area > int64_t{on->candidate.dst.width} * on->candidate.dst.height) best = output, on = &state;
-  }
-  auto changed = on ? policy_.update(record.id, on->decision, &best->planes().model(), now)
-                    : policy_.update(record.id, scanout::Decision{scanout::Path::Hidden}, nullptr, now);
+  Output* main = main_output(record);
+  auto changed = main ? policy_.update(record.id, record.outputs.at(main).decision, &main->planes().model(), now)
+                      : policy_.update(record.id, scanout::Decision{scanout::Path::Hidden}, nullptr, now);
   if (!changed) return;
   dmabuf_->send_surface_feedback(record.surface, *changed);
   ++counters.feedback_sends;
@@ -146,8 +151,6 @@ json BufferPaths::describe(const Record& record) const {
   json j{{"id", record.id}};
   describe_role(record.surface, j);
   json outputs = json::array();
-  const OnOutput* main = nullptr;
-  const Output* main_output = nullptr;
   for (const auto& [output, state] : record.outputs) {
     const auto& c = state.candidate;
     json buffer{{"type", buffer_kind_name(c.kind)}, {"width", c.src_width}, {"height", c.src_height}};
@@ -165,15 +168,12 @@ json BufferPaths::describe(const Record& record) const {
                        {"reasons", reasons_json(state.decision.reasons)},
                        {"buffer", buffer},
                        {"x", c.dst.x}, {"y", c.dst.y}, {"width", c.dst.width}, {"height", c.dst.height}});
-    if (!main || int64_t{c.dst.width} * c.dst.height > int64_t{main->candidate.dst.width} * main->candidate.dst.height)
-      main = &state, main_output = output;
   }
   // The output that decides its feedback, flattened for scripts; all of them in "outputs".
-  if (main) {
+  if (const Output* main = main_output(record)) {
     for (auto& o : outputs)
-      if (o["output"] == main_output->wlr->name) {
+      if (o["output"] == main->wlr->name)
         for (const char* key : {"output", "path", "plane", "reasons", "buffer"}) j[key] = o[key];
-      }
   } else {
     j["output"] = nullptr;
     j["path"] = "hidden";

@@ -62,6 +62,7 @@ class BufferPaths {
     std::map<Output*, OnOutput> outputs;
     Listener destroy;
   };
+  static Output* main_output(const Record& record);
   void update_feedback(Record& record, int64_t now);
   void arm_feedback_timer();
   ipc::json describe(const Record& record) const;

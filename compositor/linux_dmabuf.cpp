@@ -1,11 +1,11 @@
 #include "linux_dmabuf.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cstring>
 #include <xf86drm.h>
 
+#include "scanout/kms_planes.hpp"
 #include "server.hpp"
 
 namespace tranche {
@@ -91,11 +91,6 @@ bool cpu_mappable(int card_fd, int dmabuf_fd) {
   return ok;
 }
 
-uint64_t device_of_fd(int fd) {
-  struct stat st {};
-  return fd >= 0 && fstat(fd, &st) == 0 ? st.st_rdev : 0;
-}
-
 }  // namespace
 
 scanout::FormatSet to_format_set(const wlr_drm_format_set* formats) {
@@ -119,7 +114,7 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
   std::unique_ptr<LinuxDmabuf> dmabuf(new LinuxDmabuf());
   dmabuf->renderer_ = renderer;
   dmabuf->render_fd_ = fd;
-  dmabuf->main_device_ = device_of_fd(fd);
+  dmabuf->main_device_ = scanout::drm_fd_device(fd);
   dmabuf->render_formats_ = to_format_set(formats);
   dmabuf->counters_ = &counters;
   if (renderer_is_software(renderer)) {
