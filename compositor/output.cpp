@@ -53,6 +53,7 @@ Output::Output(Server& server, wlr_output* output)
       frame_done_timer_(server.loop, [this] { send_frame_done(); }) {
   output->data = this;
   wlr_output_init_render(output, server.allocator, server.renderer);
+  copy_ = OutputCopy::create(*this);
   planes_ = std::make_unique<OutputPlanes>(*this);
 
   frame_.connect(&output->events.frame, [this](void*) { handle_frame(); });
@@ -123,7 +124,7 @@ void Output::apply_config(const config::Config& config, bool initial) {
                                                ? static_cast<wl_output_transform>(*conf->transform)
                                                : WL_OUTPUT_TRANSFORM_NORMAL);
   }
-  if (!wlr_output_commit_state(wlr, &state))
+  if (!commit_state(state))
     TLOG(WLR_ERROR, "output %s: the configured state was refused", wlr->name);
   wlr_output_state_finish(&state);
   planes_->refresh_model();
@@ -134,6 +135,11 @@ void Output::apply_config(const config::Config& config, bool initial) {
   }
   wlr_scene_node_set_enabled(&background_->node, wlr->enabled);
   server.place_outputs();
+}
+
+bool Output::commit_state(const wlr_output_state& state, bool test_only) {
+  if (copy_) return copy_->commit_state(state, test_only);
+  return test_only ? wlr_output_test_state(wlr, &state) : wlr_output_commit_state(wlr, &state);
 }
 
 void Output::place_at(int x, int y) {

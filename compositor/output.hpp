@@ -6,6 +6,7 @@
 
 #include "frame_scheduler.hpp"
 #include "listener.hpp"
+#include "output_copy.hpp"
 #include "output_planes.hpp"
 #include "server.hpp"
 #include "timer.hpp"
@@ -37,6 +38,12 @@ class Output {
   OutputPlanes& planes() { return *planes_; }
   const OutputPlanes& planes() const { return *planes_; }
 
+  // The copy chain, when the output is on another device than the renderer.
+  OutputCopy* copy() { return copy_.get(); }
+  const OutputCopy* copy() const { return copy_.get(); }
+  // Commits (or tests) a state, through the copy chain where there is one.
+  bool commit_state(const wlr_output_state& state, bool test_only = false);
+
   // A client showing on this output committed (feeds the client budget).
   void client_committed(int64_t now) { scheduler.client_committed(now); }
 
@@ -47,6 +54,7 @@ class Output {
   void arm_frame_done(int64_t at);
   void update_refresh();
 
+  std::unique_ptr<OutputCopy> copy_;
   std::unique_ptr<OutputPlanes> planes_;
   wlr_scene_rect* background_ = nullptr;
   wlr_box usable_{};

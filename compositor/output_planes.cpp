@@ -72,6 +72,8 @@ void OutputPlanes::refresh_model() {
   int render_fd = output_.server.renderer ? wlr_renderer_get_drm_fd(output_.server.renderer) : -1;
   // A card node and its render node are one device.
   model_.other_device = render_fd >= 0 && !scanout::same_drm_device(render_fd, fd);
+  // Unless the display device imports the render device's buffers.
+  if (const OutputCopy* copier = output_.copy()) model_.other_device = copier->choose() != copy::Path::ZeroCopy;
   // wlroots 0.18 puts output layers on planes only through libliftoff.
   model_.overlays_supported = output_.server.overlays_enabled();
   if (!o->enabled) return;
@@ -170,6 +172,12 @@ bool OutputPlanes::commit_frame() {
   std::vector<Candidate> candidates;
   std::vector<Element> elements;
   collect(candidates, elements);
+  // On another device, planes are candidates only while the display device
+  // takes the render device's buffers (zero-copy).
+  OutputCopy* copier = output_.copy();
+  std::optional<copy::Path> copy_path;
+  if (copier) copy_path = copier->choose();
+  if (copier) model_.other_device = copy_path != copy::Path::ZeroCopy;
 
   scanout::PlannerConfig config = output_.server.buffer_paths->planner_config();
   // A screen capture or a software cursor reads or draws into the composited
@@ -179,6 +187,14 @@ bool OutputPlanes::commit_frame() {
     locked = o->attach_render_locks > 0 ? Reason::ScreenCapture : Reason::SoftwareCursor;
   if (locked) config.direct_scanout = config.overlays = false;
   Plan plan = scanout::plan_output(model_, candidates, config);
+  auto shown = [&](bool copied) {
+    count_frame(plan);
+    report(plan, candidates, elements);
+    if (copied) last_frame_path_ = Path::Copied;
+    return true;
+  };
+  // Everything composited, then copied to the display device.
+  if (copy_path && *copy_path != copy::Path::ZeroCopy) return copier->commit_frame(*copy_path) && shown(true);
   // An overlay the driver refused stays composited for a while rather than
   // costing a failed test commit every frame.
   int64_t now = monotonic_now();
@@ -200,11 +216,14 @@ bool OutputPlanes::commit_frame() {
 
   bool committed = plan.overlays.empty() ? commit_through_scene(plan, candidates, elements)
                                          : commit_with_overlays(plan, candidates, elements);
-  if (committed) {
-    count_frame(plan);
-    report(plan, candidates, elements);
+  if (copier && committed) copier->zero_copy_succeeded();
+  if (copier && !committed && copier->zero_copy_failed("the display device did not take the render device's buffer")) {
+    // The same frame goes on by the next path: no blank, no frozen output.
+    model_.other_device = true;
+    plan = scanout::plan_output(model_, candidates, config);
+    return copier->commit_frame(copier->choose()) && shown(true);
   }
-  return committed;
+  return committed && shown(false);
 }
 
 // No overlays: wlr_scene composes, with its damage tracking, or scans the one
@@ -488,7 +507,8 @@ ipc::json OutputPlanes::describe() const {
           {"overlays_supported", model_.overlays_supported},
           {"planes", planes},
           {"frame", {{"path", scanout::path_name(last_frame_path_)}, {"overlays", last_overlays_}}},
-          {"cursor", cursor}};
+          {"cursor", cursor},
+          {"copy", output_.copy() ? output_.copy()->describe() : ipc::json(nullptr)}};
 }
 
 ipc::json OutputPlanes::stats() const {
@@ -500,7 +520,8 @@ ipc::json OutputPlanes::stats() const {
           {"primary_assignments", c.primary_assignments},
           {"overlay_assignments", c.overlay_assignments},
           {"cursor_plane_frames", c.cursor_plane_frames},
-          {"test_commit_failures", c.test_commit_failures}};
+          {"test_commit_failures", c.test_commit_failures},
+          {"copy", output_.copy() ? output_.copy()->describe()["paths"] : ipc::json(nullptr)}};
 }
 
 }  // namespace tranche

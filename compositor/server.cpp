@@ -57,6 +57,45 @@ std::optional<std::string> drm_device_in_use(wlr_backend* backend) {
   return message;
 }
 
+// The session (libseat), then one DRM backend for every KMS device
+// (WLR_DRM_DEVICES, or all; the first is the render device) and libinput.
+// Unlike wlr_backend_autocreate, no DRM backend is another's child: wlroots
+// would then blit every frame for a second device on that device, importing
+// the render device's buffers there with its own renderer, which not every
+// pair of drivers can do. tranche copies frames to such outputs itself, by the
+// fastest path that works (OutputCopy). No hot-plugged GPUs are added later.
+wlr_backend* create_drm_backends(wl_event_loop* loop, wlr_session** session_out) {
+  wlr_session* session = wlr_session_create(loop);
+  if (!session) return nullptr;
+  for (int64_t deadline = monotonic_now() + 10'000'000'000; !session->active && monotonic_now() < deadline;)
+    wl_event_loop_dispatch(loop, 100);
+  wlr_backend* multi = session->active ? wlr_multi_backend_create(loop) : nullptr;
+  if (!multi) {
+    TLOG(WLR_ERROR, "the seat's session did not become active");
+    wlr_session_destroy(session);
+    return nullptr;
+  }
+  wlr_device* gpus[8];
+  ssize_t count = wlr_session_find_gpus(session, 8, gpus);
+  int drm_backends = 0;
+  for (ssize_t i = 0; i < count; ++i) {
+    wlr_backend* drm = wlr_drm_backend_create(session, gpus[i], nullptr);
+    if (!drm) continue;
+    wlr_multi_backend_add(multi, drm);
+    ++drm_backends;
+  }
+  wlr_backend* input = drm_backends > 0 ? wlr_libinput_backend_create(session) : nullptr;
+  if (!input) {
+    TLOG(WLR_ERROR, "%s", drm_backends > 0 ? "cannot start libinput" : "cannot open any DRM device");
+    wlr_backend_destroy(multi);
+    wlr_session_destroy(session);
+    return nullptr;
+  }
+  wlr_multi_backend_add(multi, input);
+  *session_out = session;
+  return multi;
+}
+
 // "DP-2" < "DP-10": runs of digits compare by value.
 bool natural_less(std::string_view a, std::string_view b) {
   size_t i = 0, j = 0;
@@ -135,14 +174,13 @@ std::expected<void, std::string> Server::create_backend() {
         return std::unexpected(
             "no DRM device (/dev/dri/card*): run inside a Wayland or X11 session, or use --backend headless");
       // DRM outputs and libinput devices, through a seat (libseat: seatd, logind or builtin).
-      setenv("WLR_BACKENDS", "drm,libinput", 1);
       // wlroots 0.18 puts output layers on overlay planes only through
       // libliftoff, which it uses only when asked to. The user's explicit
       // WLR_DRM_FORCE_LIBLIFTOFF=0 wins.
       if (config_.scanout.overlays && !getenv("WLR_DRM_FORCE_LIBLIFTOFF")) setenv("WLR_DRM_FORCE_LIBLIFTOFF", "1", 1);
       if (const char* liftoff = getenv("WLR_DRM_FORCE_LIBLIFTOFF"))
         overlays_enabled_ = std::string_view(liftoff) == "1" || std::string_view(liftoff) == "true";
-      backend = wlr_backend_autocreate(loop, &session);
+      backend = create_drm_backends(loop, &session);
       if (!backend) return std::unexpected("cannot open the DRM backend (see the log above: seat, permissions?)");
       if (auto busy = drm_device_in_use(backend)) return std::unexpected(*busy);
       break;
@@ -405,8 +443,10 @@ void Server::handle_output_manager_apply(wlr_output_configuration_v1* config, bo
     wlr_output_state state;
     wlr_output_state_init(&state);
     wlr_output_head_v1_state_apply(&head->state, &state);
-    ok = ok && (test_only ? wlr_output_test_state(head->state.output, &state)
-                          : wlr_output_commit_state(head->state.output, &state));
+    Output* output = output_of(head->state.output);
+    ok = ok && (output ? output->commit_state(state, test_only)
+                       : test_only ? wlr_output_test_state(head->state.output, &state)
+                                   : wlr_output_commit_state(head->state.output, &state));
     wlr_output_state_finish(&state);
     if (ok && !test_only) {
       if (head->state.enabled)

@@ -33,6 +33,7 @@ extern "C" {
 #include <wlr/render/dmabuf.h>
 #include <wlr/render/egl.h>
 #include <wlr/render/gles2.h>
+#include <wlr/render/pixman.h>
 #include <wlr/render/drm_format_set.h>
 #include <wlr/render/pass.h>
 #include <wlr/render/swapchain.h>

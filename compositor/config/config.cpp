@@ -195,8 +195,15 @@ OutputConfig parse_output(const toml::node& n, size_t index, std::map<std::strin
              "expected one of \"normal\", \"90\", \"180\", \"270\", \"flipped\", \"flipped-90\", "
              "\"flipped-180\", \"flipped-270\", got " + describe(*v));
       out.transform = it->second;
+    } else if (k->str() == "copy-path") {
+      auto* s = v->as_string();
+      auto mode = s ? copy::parse_mode(s->get()) : std::nullopt;
+      if (!mode)
+        fail(v->source(), key,
+             "expected one of \"auto\", \"zero-copy\", \"gpu-copy\", \"sysram\", got " + describe(*v));
+      out.copy_path = *mode;
     } else {
-      unknown_key(*k, key, "name, enabled, mode, scale, position, transform");
+      unknown_key(*k, key, "name, enabled, mode, scale, position, transform, copy-path");
     }
   }
   return out;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/keybinding.hpp"
+#include "copy/copy_path.hpp"
 
 namespace tranche::config {
 
@@ -38,6 +39,9 @@ struct OutputConfig {
   std::optional<double> scale;
   std::optional<Position> position;
   std::optional<Transform> transform;
+  // copy-path: how frames reach the output when it is on another device than
+  // the renderer ("auto", or one path forced; TRANCHE_COPY_PATH wins).
+  std::optional<copy::Forced> copy_path;
 };
 
 struct KeyboardConfig {

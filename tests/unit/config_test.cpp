@@ -163,6 +163,19 @@ TEST(Parse, Transforms) {
   EXPECT_EQ(static_cast<int>(Transform::Flipped270), 7);
 }
 
+TEST(Parse, CopyPaths) {
+  using tranche::copy::Forced;
+  using tranche::copy::Path;
+  const std::pair<std::string_view, Forced> cases[] = {
+      {"auto", Forced{}}, {"zero-copy", Path::ZeroCopy}, {"gpu-copy", Path::GpuCopy}, {"sysram", Path::Sysram}};
+  for (auto [text, forced] : cases) {
+    auto c = parsed(std::format("[[output]]\nname = \"X\"\ncopy-path = \"{}\"\n", text));
+    ASSERT_EQ(c.outputs.size(), 1u) << text;
+    EXPECT_EQ(c.outputs[0].copy_path, std::optional<Forced>(forced)) << text;
+  }
+  EXPECT_FALSE(parsed("[[output]]\nname = \"X\"\n").outputs[0].copy_path);
+}
+
 TEST(OutputFor, ExactNameBeforeWildcard) {
   auto c = parsed(R"(
 [[output]]
@@ -331,6 +344,8 @@ const ErrorCase kErrorCases[] = {
     {"ModeNotString", "[[output]]\nname = \"A\"\nmode = 1080\n", 3, 0, "output[A].mode", "expected a string"},
     {"TransformUnknown", "[[output]]\nname = \"A\"\ntransform = \"upside-down\"\n", 3, 0, "output[A].transform",
      "got \"upside-down\""},
+    {"CopyPathUnknown", "[[output]]\nname = \"A\"\ncopy-path = \"dma\"\n", 3, 0, "output[A].copy-path",
+     "got \"dma\""},
     {"TransformInteger", "[[output]]\nname = \"A\"\ntransform = 90\n", 3, 0, "output[A].transform", "got 90"},
     {"PositionNotTable", "[[output]]\nname = \"A\"\nposition = 5\n", 3, 0, "output[A].position", "expected a table"},
     {"PositionMissingY", "[[output]]\nname = \"A\"\nposition = { x = 1 }\n", 3, 0, "output[A].position", "missing y"},
