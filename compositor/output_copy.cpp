@@ -121,10 +121,11 @@ void OutputCopy::path_changed(Path path) {
   for (Path faster : copy::kPaths) {
     if (faster == path) break;
     const auto& error = selector_.stats(faster).last_error;
-    if (!error.empty()) why += std::string(" ") + copy::path_name(faster) + ": " + error + ";";
+    if (!error.empty()) why += std::string(why.empty() ? " (" : "; ") + copy::path_name(faster) + ": " + error;
   }
+  if (!why.empty()) why += ")";
   TLOG(WLR_INFO, "output %s: frames reach %s by %s%s", output_.wlr->name, device_.c_str(), copy::path_name(path),
-       why.empty() ? "" : (" (" + why.substr(1) + ")").c_str());
+       why.c_str());
 }
 
 bool OutputCopy::ensure_swapchains(Path path, int width, int height, std::string& error) {
