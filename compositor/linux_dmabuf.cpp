@@ -5,6 +5,7 @@
 #include <cstring>
 #include <xf86drm.h>
 
+#include "renderer_info.hpp"
 #include "scanout/kms_planes.hpp"
 #include "server.hpp"
 
@@ -50,21 +51,7 @@ constexpr uint32_t kTrancheFlagScanout = 1;  // zwp_linux_dmabuf_feedback_v1.tra
 // Mesa's software rasterizers (llvmpipe on kms_swrast) read a dma-buf by
 // mapping it through the KMS device, which works only for that device's own
 // dumb buffers: a buffer from another exporter (udmabuf, vgem) imports fine
-// and then crashes the rasterizer when drawn. Ask the driver what it is.
-bool renderer_is_software(wlr_renderer* renderer) {
-  if (!wlr_renderer_is_gles2(renderer)) return false;
-  wlr_egl* egl = wlr_gles2_renderer_get_egl(renderer);
-  EGLDisplay display = wlr_egl_get_display(egl);
-  EGLDisplay prev_display = eglGetCurrentDisplay();
-  EGLContext prev_context = eglGetCurrentContext();
-  EGLSurface prev_draw = eglGetCurrentSurface(EGL_DRAW), prev_read = eglGetCurrentSurface(EGL_READ);
-  if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, wlr_egl_get_context(egl))) return false;
-  const char* name = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
-  bool software = name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") || strstr(name, "swrast"));
-  if (prev_context != EGL_NO_CONTEXT) eglMakeCurrent(prev_display, prev_draw, prev_read, prev_context);
-  else eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-  return software;
-}
+// and then crashes the rasterizer when drawn (renderer_is_software).
 
 // The primary (card) node of the device behind `fd`: dumb-buffer mapping is
 // not allowed on render nodes. -1 when there is none.

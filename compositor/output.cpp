@@ -90,6 +90,7 @@ Output::~Output() {
 
 void Output::apply_config(const config::Config& config, bool initial) {
   const config::OutputConfig* conf = config.output_for(wlr->name);
+  if (copy_ && !initial) copy_->reconfigure();
   wlr_output_state state;
   wlr_output_state_init(&state);
   bool enabled = !conf || conf->enabled;

@@ -1,14 +1,17 @@
 #include "output_copy.hpp"
 
 #include <drm_fourcc.h>
+#include <sys/mman.h>
 #include <xf86drm.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 #include "copy/dma_buf_access.hpp"
 #include "output.hpp"
+#include "renderer_info.hpp"
 #include "scanout/kms_planes.hpp"
 #include "timer.hpp"
 
@@ -88,11 +91,15 @@ std::unique_ptr<OutputCopy> OutputCopy::create(Output& output) {
   char* node = drmGetDeviceNameFromFd2(display_fd);
   std::string device = node ? node : "?";
   free(node);
-  return std::make_unique<OutputCopy>(output, configured_path(output.server, o->name), device);
+  return std::make_unique<OutputCopy>(output, configured_path(output.server, o->name), device,
+                                      renderer_is_software(output.server.renderer));
 }
 
-OutputCopy::OutputCopy(Output& output, copy::Forced forced, std::string device)
-    : output_(output), selector_(forced), device_(std::move(device)) {
+OutputCopy::OutputCopy(Output& output, copy::Forced forced, std::string device, bool software_renderer)
+    : output_(output),
+      selector_(forced, software_renderer ? copy::PathSelector::kSoftwareOrder : copy::PathSelector::kGpuOrder),
+      device_(std::move(device)),
+      software_renderer_(software_renderer) {
   wlr_damage_ring_init(&targets_damage_);
   // wlroots makes dumb-buffer allocators only for renderers that draw with
   // the CPU: a pixman renderer, used for nothing else, picks it.
@@ -105,11 +112,19 @@ OutputCopy::OutputCopy(Output& output, copy::Forced forced, std::string device)
 }
 
 OutputCopy::~OutputCopy() {
+  unmap_sources();
   destroy_swapchain(render_swapchain_);
   destroy_swapchain(linear_swapchain_);
   destroy_swapchain(dumb_swapchain_);
   if (dumb_allocator_) wlr_allocator_destroy(dumb_allocator_);
   wlr_damage_ring_finish(&targets_damage_);
+}
+
+void OutputCopy::reconfigure() {
+  copy::Forced forced = configured_path(output_.server, output_.wlr->name);
+  if (forced == selector_.forced()) return;
+  selector_.set_forced(forced);
+  TLOG(WLR_INFO, "output %s: copy path now %s", output_.wlr->name, forced ? copy::path_name(*forced) : "auto");
 }
 
 Path OutputCopy::choose() const { return selector_.choose(monotonic_now()); }
@@ -131,6 +146,7 @@ void OutputCopy::path_changed(Path path) {
 bool OutputCopy::ensure_swapchains(Path path, int width, int height, std::string& error) {
   Server& server = output_.server;
   if (render_swapchain_ && (render_swapchain_->width != width || render_swapchain_->height != height)) {
+    unmap_sources();
     destroy_swapchain(render_swapchain_);
     destroy_swapchain(linear_swapchain_);
     destroy_swapchain(dumb_swapchain_);
@@ -138,9 +154,10 @@ bool OutputCopy::ensure_swapchains(Path path, int width, int height, std::string
   if (!render_swapchain_) {
     format_ = pick_format(output_.wlr);
     // The implicit modifier: the render device's own layout for this format
-    // (tiling, compression), which need not suit the display device.
-    uint64_t implicit = DRM_FORMAT_MOD_INVALID;
-    wlr_drm_format own{.format = format_, .len = 1, .capacity = 1, .modifiers = &implicit};
+    // (tiling, compression), which need not suit the display device. LINEAR
+    // for a software renderer, whose frames the CPU copies.
+    uint64_t modifier = software_renderer_ ? DRM_FORMAT_MOD_LINEAR : DRM_FORMAT_MOD_INVALID;
+    wlr_drm_format own{.format = format_, .len = 1, .capacity = 1, .modifiers = &modifier};
     const wlr_drm_format* render_format = &own;
     render_swapchain_ = wlr_swapchain_create(server.allocator, width, height, render_format);
     if (!render_swapchain_) {
@@ -203,63 +220,127 @@ bool OutputCopy::gpu_copy(wlr_buffer* source, wlr_buffer* target, const pixman_r
   return ok;
 }
 
-// The render device reads the frame back (the GL driver copies device memory
-// into CPU memory itself) straight into the display device's dumb buffer. The
-// CPU only writes there, within DMA_BUF_IOCTL_SYNC brackets, and never reads
-// device memory.
+// The CPU writes into the display device's dumb buffer only within
+// DMA_BUF_IOCTL_SYNC brackets on it.
+bool OutputCopy::write_target(wlr_buffer* target, std::string& error,
+                              const std::function<bool(void* data, size_t stride)>& write) {
+  wlr_dmabuf_attributes dmabuf{};
+  void* data = nullptr;
+  uint32_t format = 0;
+  size_t stride = 0;
+  if (!wlr_buffer_get_dmabuf(target, &dmabuf) ||
+      !wlr_buffer_begin_data_ptr_access(target, WLR_BUFFER_DATA_PTR_ACCESS_WRITE, &data, &format, &stride)) {
+    error = "cannot map the dumb buffer";
+    return false;
+  }
+  bool ok = false;
+  if (auto access = copy::DmaBufAccess::begin(dmabuf.fd[0], copy::Access::Write); !access) {
+    error = access.error();
+  } else {
+    ok = write(data, stride);
+    if (auto ended = access->end(); !ended && ok) {
+      error = ended.error();
+      ok = false;
+    }
+  }
+  wlr_buffer_end_data_ptr_access(target);
+  return ok;
+}
+
+// sysram: the frame goes into the display device's dumb buffer.
 bool OutputCopy::sysram_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region,
                              std::string& error) {
   if (!pixman_region32_not_empty(&region)) return true;
-  wlr_dmabuf_attributes dmabuf{};
-  if (!wlr_buffer_get_dmabuf(target, &dmabuf)) {
-    error = "the dumb buffer has no dma-buf";
-    return false;
-  }
+  return write_target(target, error, [&](void* data, size_t stride) {
+    return software_renderer_ ? cpu_copy(source, data, stride, region, error)
+                              : read_back(source, data, stride, region, error);
+  });
+}
+
+// A GPU's frame: the render device reads it back (the GL driver copies its
+// memory into CPU memory itself) straight into the target; the CPU never
+// reads device memory.
+bool OutputCopy::read_back(wlr_buffer* source, void* data, size_t stride, const pixman_region32_t& region,
+                           std::string& error) {
   wlr_texture* texture = wlr_texture_from_buffer(output_.server.renderer, source);
   if (!texture) {
     error = "cannot read the rendered frame";
     return false;
   }
-  void* data = nullptr;
-  uint32_t format = 0;
-  size_t stride = 0;
-  if (!wlr_buffer_begin_data_ptr_access(target, WLR_BUFFER_DATA_PTR_ACCESS_WRITE, &data, &format, &stride)) {
-    wlr_texture_destroy(texture);
-    error = "cannot map the dumb buffer";
+  int count = 0;
+  const pixman_box32_t* rects = pixman_region32_rectangles(const_cast<pixman_region32_t*>(&region), &count);
+  bool ok = true;
+  for (int i = 0; ok && i < count; ++i) {
+    const pixman_box32_t& r = rects[i];
+    const wlr_texture_read_pixels_options options{.data = data,
+                                                  .format = format_,
+                                                  .stride = static_cast<uint32_t>(stride),
+                                                  .dst_x = static_cast<uint32_t>(r.x1),
+                                                  .dst_y = static_cast<uint32_t>(r.y1),
+                                                  .src_box = {r.x1, r.y1, r.x2 - r.x1, r.y2 - r.y1}};
+    ok = wlr_texture_read_pixels(texture, &options);
+  }
+  wlr_texture_destroy(texture);
+  if (!ok) error = "the render device could not read the frame back";
+  return ok;
+}
+
+// A software renderer's frame is system memory (a LINEAR buffer the CPU
+// drew): the CPU copies it, within DMA_BUF_IOCTL_SYNC brackets on it too.
+bool OutputCopy::cpu_copy(wlr_buffer* source, void* data, size_t stride, const pixman_region32_t& region,
+                          std::string& error) {
+  const Mapping* map = map_source(source, error);
+  wlr_dmabuf_attributes dmabuf{};
+  if (!map || !wlr_buffer_get_dmabuf(source, &dmabuf)) {
+    if (error.empty()) error = "the rendered frame has no dma-buf";
     return false;
   }
-  bool ok = true;
-  {
-    auto access = copy::DmaBufAccess::begin(dmabuf.fd[0], copy::Access::Write);
-    if (!access) {
-      error = access.error();
-      ok = false;
-    }
-    int count = 0;
-    const pixman_box32_t* rects = pixman_region32_rectangles(const_cast<pixman_region32_t*>(&region), &count);
-    for (int i = 0; ok && i < count; ++i) {
-      const pixman_box32_t& r = rects[i];
-      const wlr_texture_read_pixels_options options{.data = data,
-                                                    .format = format_,
-                                                    .stride = static_cast<uint32_t>(stride),
-                                                    .dst_x = static_cast<uint32_t>(r.x1),
-                                                    .dst_y = static_cast<uint32_t>(r.y1),
-                                                    .src_box = {r.x1, r.y1, r.x2 - r.x1, r.y2 - r.y1}};
-      if (!wlr_texture_read_pixels(texture, &options)) {
-        error = "the render device could not read the frame back";
-        ok = false;
-      }
-    }
-    if (access) {
-      if (auto ended = access->end(); !ended && ok) {
-        error = ended.error();
-        ok = false;
-      }
-    }
+  auto access = copy::DmaBufAccess::begin(dmabuf.fd[0], copy::Access::Read);
+  if (!access) {
+    error = access.error();
+    return false;
   }
-  wlr_buffer_end_data_ptr_access(target);
-  wlr_texture_destroy(texture);
-  return ok;
+  const auto* src = static_cast<const uint8_t*>(map->data) + dmabuf.offset[0];
+  auto* dst = static_cast<uint8_t*>(data);
+  int count = 0;
+  const pixman_box32_t* rects = pixman_region32_rectangles(const_cast<pixman_region32_t*>(&region), &count);
+  for (int i = 0; i < count; ++i) {
+    const pixman_box32_t& r = rects[i];
+    size_t bytes = size_t(r.x2 - r.x1) * kBytesPerPixel;
+    for (int y = r.y1; y < r.y2; ++y)
+      std::memcpy(dst + size_t(y) * stride + size_t(r.x1) * kBytesPerPixel,
+                  src + size_t(y) * dmabuf.stride[0] + size_t(r.x1) * kBytesPerPixel, bytes);
+  }
+  if (auto ended = access->end(); !ended) {
+    error = ended.error();
+    return false;
+  }
+  return true;
+}
+
+// The render buffers are few and live as long as their swapchain: each is
+// mapped once.
+const OutputCopy::Mapping* OutputCopy::map_source(wlr_buffer* source, std::string& error) {
+  for (const Mapping& m : source_maps_)
+    if (m.buffer == source) return &m;
+  wlr_dmabuf_attributes dmabuf{};
+  if (!wlr_buffer_get_dmabuf(source, &dmabuf) || dmabuf.n_planes != 1) {
+    error = "the rendered frame is not a single-plane dma-buf";
+    return nullptr;
+  }
+  size_t size = size_t(dmabuf.offset[0]) + size_t(dmabuf.stride[0]) * size_t(source->height);
+  void* data = mmap(nullptr, size, PROT_READ, MAP_SHARED, dmabuf.fd[0], 0);
+  if (data == MAP_FAILED) {
+    error = std::string("cannot map the rendered frame: ") + strerror(errno);
+    return nullptr;
+  }
+  source_maps_.push_back({source, data, size});
+  return &source_maps_.back();
+}
+
+void OutputCopy::unmap_sources() {
+  for (const Mapping& m : source_maps_) munmap(m.data, m.size);
+  source_maps_.clear();
 }
 
 // A black frame in `target`, for a mode set.
@@ -281,23 +362,10 @@ bool OutputCopy::clear(Path path, wlr_buffer* target, std::string& error) {
     }
     return true;
   }
-  wlr_dmabuf_attributes dmabuf{};
-  void* data = nullptr;
-  uint32_t format = 0;
-  size_t stride = 0;
-  if (!wlr_buffer_get_dmabuf(target, &dmabuf) ||
-      !wlr_buffer_begin_data_ptr_access(target, WLR_BUFFER_DATA_PTR_ACCESS_WRITE, &data, &format, &stride)) {
-    error = "cannot map the dumb buffer";
-    return false;
-  }
-  auto access = copy::DmaBufAccess::begin(dmabuf.fd[0], copy::Access::Write);
-  if (access) {
+  return write_target(target, error, [&](void* data, size_t stride) {
     std::memset(data, 0, stride * static_cast<size_t>(target->height));
-    if (auto ended = access->end(); !ended) access = std::unexpected(ended.error());
-  }
-  wlr_buffer_end_data_ptr_access(target);
-  if (!access) error = access.error();
-  return access.has_value();
+    return true;
+  });
 }
 
 bool OutputCopy::copy_frame(Path path, std::string& error) {

@@ -4,14 +4,17 @@
 // itself (zero-copy: wlroots renders into the output's own swapchain, LINEAR
 // where the display asks for it), or the render device copies the frame into
 // a LINEAR buffer the display imports (gpu-copy), or reads it back into a dumb
-// buffer of the display device (sysram; CPU writes only, bracketed with
-// DMA_BUF_IOCTL_SYNC). copy::PathSelector chooses by trying and remembers.
+// buffer of the display device (sysram; bracketed with DMA_BUF_IOCTL_SYNC; the
+// CPU reads a render buffer only when a software renderer drew it, so it is
+// system memory). copy::PathSelector chooses by trying and remembers.
 // Only what changed since a target buffer was last written is copied.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "copy/path_selector.hpp"
 #include "ipc/ipc.hpp"
@@ -25,11 +28,13 @@ class OutputCopy {
  public:
   // nullptr when `output` is not a DRM output on another device than the renderer.
   static std::unique_ptr<OutputCopy> create(Output& output);
-  OutputCopy(Output& output, copy::Forced forced, std::string device);
+  OutputCopy(Output& output, copy::Forced forced, std::string device, bool software_renderer);
   ~OutputCopy();
   OutputCopy(const OutputCopy&) = delete;
   OutputCopy& operator=(const OutputCopy&) = delete;
 
+  // Applies the config's copy-path (and TRANCHE_COPY_PATH) again, on reload.
+  void reconfigure();
   // The path the next frame takes.
   copy::Path choose() const;
   // Renders the scene and shows it by `path` (not zero-copy). Falls back to
@@ -56,12 +61,26 @@ class OutputCopy {
   bool ensure_swapchains(copy::Path path, int width, int height, std::string& error);
   bool gpu_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region, std::string& error);
   bool sysram_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region, std::string& error);
+  // Writes `region` of the frame into the mapped target: read back by the
+  // render device, or copied by the CPU when the renderer is software.
+  bool read_back(wlr_buffer* source, void* data, size_t stride, const pixman_region32_t& region, std::string& error);
+  bool cpu_copy(wlr_buffer* source, void* data, size_t stride, const pixman_region32_t& region, std::string& error);
+  struct Mapping {
+    wlr_buffer* buffer;
+    void* data;
+    size_t size;
+  };
+  const Mapping* map_source(wlr_buffer* source, std::string& error);
+  void unmap_sources();
   bool clear(copy::Path path, wlr_buffer* target, std::string& error);
+  bool write_target(wlr_buffer* target, std::string& error, const std::function<bool(void* data, size_t stride)>& write);
   void path_changed(copy::Path path);
 
   Output& output_;
   copy::PathSelector selector_;
   std::string device_;  // the display device's node, for logs and explain
+  bool software_renderer_;  // render buffers are system memory: the CPU may read them
+  std::vector<Mapping> source_maps_;  // render_swapchain_'s buffers, mapped for reading
   wlr_allocator* dumb_allocator_ = nullptr;  // dumb buffers on the display device
   wlr_swapchain* render_swapchain_ = nullptr;  // the scene renders here (render device's preferred layout)
   wlr_swapchain* linear_swapchain_ = nullptr;  // gpu-copy targets (render device, LINEAR)

@@ -6,12 +6,12 @@ namespace tranche::copy {
 
 Path PathSelector::choose(int64_t now) const {
   if (forced_) return *forced_;
-  for (Path path : kPaths) {
+  for (Path path : order_) {
     const State& s = state_[index(path)];
     if (!s.failing || now >= s.retry_at) return path;
   }
-  // Everything failed recently: the slowest path is the likeliest to work
-  // once its cause (a mode change, memory pressure) is gone.
+  // Everything failed recently: the sysram path needs the least from either
+  // device, so it is the likeliest to work once the cause is gone.
   return Path::Sysram;
 }
 
@@ -35,11 +35,12 @@ std::optional<Path> PathSelector::failed(Path path, int64_t now, std::string why
   s.failing = true;
   s.retry_at = now + s.backoff;
   if (current_ == path) current_.reset();
-  if (forced_ || path == Path::Sysram) return std::nullopt;
-  // The next slower path, unless it is failing and not due.
-  for (size_t i = index(path) + 1; i < kPathCount; ++i) {
-    const State& next = state_[i];
-    if (!next.failing || now >= next.retry_at) return kPaths[i];
+  if (forced_) return std::nullopt;
+  // The next path in the order, unless it is failing and not due.
+  auto it = std::ranges::find(order_, path);
+  for (++it; it != order_.end(); ++it) {
+    const State& next = state_[index(*it)];
+    if (!next.failing || now >= next.retry_at) return *it;
   }
   return std::nullopt;
 }

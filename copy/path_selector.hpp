@@ -1,10 +1,11 @@
-// Which copy path an output uses, chosen by trying: the fastest path not known
-// to fail; a path that failed is tried again after a backoff (10 s, doubling
+// Which copy path an output uses, chosen by trying: the first path, in the
+// order given (fastest first), not known to fail; a path that failed is tried again after a backoff (10 s, doubling
 // up to 5 min), and a frame whose path fails falls back at once to the next
 // one, so the output is neither blank nor frozen. A forced path (config or
 // TRANCHE_COPY_PATH) is the only one used. Plain C++: unit tests drive it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,7 +29,14 @@ class PathSelector {
   static constexpr int64_t kFirstBackoff = 10'000'000'000;  // ns
   static constexpr int64_t kMaxBackoff = 300'000'000'000;
 
-  explicit PathSelector(Forced forced = {}) : forced_(forced) {}
+  using Order = std::array<Path, kPathCount>;
+  // Fastest first for a GPU: its copy engine beats a readback.
+  static constexpr Order kGpuOrder = {Path::ZeroCopy, Path::GpuCopy, Path::Sysram};
+  // A software renderer's "GPU copy" is the CPU drawing through the
+  // rasterizer: slower than copying the bytes.
+  static constexpr Order kSoftwareOrder = {Path::ZeroCopy, Path::Sysram, Path::GpuCopy};
+
+  explicit PathSelector(Forced forced = {}, Order order = kGpuOrder) : forced_(forced), order_(order) {}
 
   Forced forced() const { return forced_; }
   // The path the next frame should try at `now` (monotonic ns).
@@ -39,12 +47,19 @@ class PathSelector {
   // `path` showed a frame, copying `bytes` in `copy_ns`.
   void succeeded(Path path, uint64_t bytes, int64_t copy_ns);
   // `path` failed at `now`; returns the path to try next in the same frame,
-  // or nullopt when there is none (the path was forced, or nothing slower is left).
+  // or nullopt when there is none (the path was forced, or nothing later in
+  // the order is left).
   std::optional<Path> failed(Path path, int64_t now, std::string why);
   // Forget failures (a new mode, a new configuration): try the fastest again.
   void reset();
+  // A new configuration: failures are forgotten, counters kept.
+  void set_forced(Forced forced) {
+    forced_ = forced;
+    reset();
+  }
 
   const PathStats& stats(Path path) const { return state_[index(path)].stats; }
+  const Order& order() const { return order_; }
   // When a failed path will be tried again; nullopt when it is not failing.
   std::optional<int64_t> retry_at(Path path) const;
 
@@ -57,6 +72,7 @@ class PathSelector {
     int64_t backoff = kFirstBackoff;
   };
   Forced forced_;
+  Order order_;
   std::optional<Path> current_;
   State state_[kPathCount];
 };

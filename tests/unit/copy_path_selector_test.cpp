@@ -130,3 +130,36 @@ TEST(CopyPathSpec, MalformedSpecsAreErrors) {
   EXPECT_NE(e.error().find("fast"), std::string::npos);
 }
 }  // namespace
+
+namespace {
+TEST(PathSelector, SoftwareOrderTriesSysramBeforeGpuCopy) {
+  PathSelector s({}, PathSelector::kSoftwareOrder);
+  EXPECT_EQ(s.choose(0), Path::ZeroCopy);
+  EXPECT_EQ(s.failed(Path::ZeroCopy, 0, "refused"), Path::Sysram);
+  EXPECT_EQ(s.failed(Path::Sysram, 0, "no memory"), Path::GpuCopy);
+  EXPECT_EQ(s.failed(Path::GpuCopy, 0, "refused"), std::nullopt);
+  EXPECT_EQ(s.choose(PathSelector::kFirstBackoff), Path::ZeroCopy);
+}
+
+TEST(PathSelector, ChoosesInOrderSkippingFailures) {
+  PathSelector s({}, PathSelector::kSoftwareOrder);
+  s.failed(Path::ZeroCopy, 0, "refused");
+  EXPECT_EQ(s.choose(1), Path::Sysram);
+  s.failed(Path::Sysram, 0, "refused");
+  EXPECT_EQ(s.choose(1), Path::GpuCopy);
+}
+}  // namespace
+
+namespace {
+TEST(PathSelector, SetForcedKeepsCountersAndForgetsFailures) {
+  PathSelector s;
+  s.failed(Path::ZeroCopy, 0, "refused");
+  s.succeeded(Path::GpuCopy, 10, 1);
+  s.set_forced(Path::Sysram);
+  EXPECT_EQ(s.choose(1), Path::Sysram);
+  s.set_forced({});
+  EXPECT_EQ(s.choose(1), Path::ZeroCopy);
+  EXPECT_EQ(s.stats(Path::GpuCopy).frames, 1u);
+  EXPECT_EQ(s.stats(Path::ZeroCopy).failures, 1u);
+}
+}  // namespace

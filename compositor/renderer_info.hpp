@@ -1,0 +1,13 @@
+// Facts about the renderer that policy depends on.
+#pragma once
+
+#include "wlr.hpp"
+
+namespace tranche {
+
+// Whether the renderer draws with the CPU: pixman, or GLES2 on one of Mesa's
+// software rasterizers (llvmpipe, softpipe, swrast; asked of the driver). Its
+// buffers are then system memory, and the CPU may read them.
+bool renderer_is_software(wlr_renderer* renderer);
+
+}  // namespace tranche
