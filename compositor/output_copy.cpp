@@ -307,6 +307,11 @@ bool OutputCopy::cpu_copy(wlr_buffer* source, void* data, size_t stride, const p
   for (int i = 0; i < count; ++i) {
     const pixman_box32_t& r = rects[i];
     size_t bytes = size_t(r.x2 - r.x1) * kBytesPerPixel;
+    if (stride == dmabuf.stride[0] && bytes == stride) {  // whole rows: one copy
+      size_t offset = size_t(r.y1) * stride;
+      std::memcpy(dst + offset, src + offset, size_t(r.y2 - r.y1) * stride);
+      continue;
+    }
     for (int y = r.y1; y < r.y2; ++y)
       std::memcpy(dst + size_t(y) * stride + size_t(r.x1) * kBytesPerPixel,
                   src + size_t(y) * dmabuf.stride[0] + size_t(r.x1) * kBytesPerPixel, bytes);
