@@ -261,6 +261,25 @@ std::string joined(const json& list) {
   return out;
 }
 
+// An output on another device: how its frames get there, and what each path cost.
+void print_copy(const json& copy) {
+  auto path = copy.find("path");
+  std::cout << "  copied to " << str(copy, "display_device") << " by "
+            << (path != copy.end() && path->is_string() ? path->get<std::string>() : "(none yet)") << " ("
+            << str(copy, "mode") << ")\n";
+  for (const auto& [name, p] : copy.value("paths", json::object()).items()) {
+    if (integer(p, "frames") == 0 && integer(p, "failures") == 0) continue;
+    std::cout << std::format("    {}: {} frame(s)", name, integer(p, "frames"));
+    if (p.contains("ms_per_frame") && name != "zero-copy")
+      std::cout << std::format(", {:.2f} ms and {:.2f} MB a frame", num(p, "ms_per_frame"),
+                               num(p, "bytes") / 1e6 / static_cast<double>(integer(p, "frames")));
+    if (p.contains("mb_per_s")) std::cout << std::format(", {:.0f} MB/s", num(p, "mb_per_s"));
+    if (integer(p, "failures") > 0) std::cout << ", " << integer(p, "failures") << " failure(s): " << str(p, "last_error");
+    if (p.contains("retry_in_ms")) std::cout << ", retried in " << integer(p, "retry_in_ms") << " ms";
+    std::cout << '\n';
+  }
+}
+
 // `explain`: per output its planes and last frame, per surface its path and why.
 void print_explain(const json& e) {
   if (auto render = e.find("render_device"); render != e.end() && render->is_object())
@@ -275,6 +294,7 @@ void print_explain(const json& e) {
     std::cout << ", cursor " << str(cursor, "path");
     if (auto why = joined(cursor.value("reasons", json::array())); !why.empty()) std::cout << " (" << why << ')';
     std::cout << '\n';
+    if (auto copy = o.find("copy"); copy != o.end() && copy->is_object()) print_copy(*copy);
     for (const auto& p : o.value("planes", json::array())) {
       std::cout << std::format("  plane {} {}", integer(p, "id"), str(p, "type"));
       if (auto it = p.find("surface"); it != p.end() && it->is_number()) std::cout << " <- surface #" << it->get<long long>();
