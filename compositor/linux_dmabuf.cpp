@@ -1,5 +1,6 @@
 #include "linux_dmabuf.hpp"
 
+#include <drm_fourcc.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <cstring>
@@ -35,12 +36,12 @@ const wlr_buffer_impl kProbeImpl = {
 int expected_planes(uint32_t format, uint64_t modifier) {
   if (modifier != scanout::kModifierLinear && modifier != scanout::kModifierInvalid) return 0;
   switch (format) {
-    case 0x34325241: case 0x34325258: case 0x34324241: case 0x34324258:  // AR24 XR24 AB24 XB24
-    case 0x34324152: case 0x34324752: case 0x34324142: case 0x34324742:  // RA24 RX24 BA24 BX24
-    case 0x30335241: case 0x30335258: case 0x30334241: case 0x30334258:  // AR30 XR30 AB30 XB30
-    case 0x36314752: case 0x36314742:                                    // RG16 BG16
-    case 0x48345241: case 0x48345258: case 0x48344241: case 0x48344258:  // AR4H XR4H AB4H XB4H
-    case 0x38345241: case 0x38345258: case 0x38344241: case 0x38344258:  // AR48 XR48 AB48 XB48
+    case DRM_FORMAT_ARGB8888: case DRM_FORMAT_XRGB8888: case DRM_FORMAT_ABGR8888: case DRM_FORMAT_XBGR8888:
+    case DRM_FORMAT_RGBA8888: case DRM_FORMAT_RGBX8888: case DRM_FORMAT_BGRA8888: case DRM_FORMAT_BGRX8888:
+    case DRM_FORMAT_ARGB2101010: case DRM_FORMAT_XRGB2101010: case DRM_FORMAT_ABGR2101010: case DRM_FORMAT_XBGR2101010:
+    case DRM_FORMAT_RGB565: case DRM_FORMAT_BGR565:
+    case DRM_FORMAT_ARGB16161616F: case DRM_FORMAT_XRGB16161616F: case DRM_FORMAT_ABGR16161616F: case DRM_FORMAT_XBGR16161616F:
+    case DRM_FORMAT_ARGB16161616: case DRM_FORMAT_XRGB16161616: case DRM_FORMAT_ABGR16161616: case DRM_FORMAT_XBGR16161616:
       return 1;
     default: return 0;
   }

@@ -1,5 +1,6 @@
 #include "output_planes.hpp"
 
+#include <drm_fourcc.h>
 #include <xf86drmMode.h>
 
 #include <algorithm>
@@ -23,9 +24,10 @@ namespace {
 
 bool format_has_alpha(uint32_t format) {
   switch (format) {
-    case 0x34325241: case 0x34324241: case 0x34324152: case 0x34324142:  // AR24 AB24 RA24 BA24
-    case 0x30335241: case 0x30334241:                                    // AR30 AB30
-    case 0x48345241: case 0x48344241: case 0x38345241: case 0x38344241:  // AR4H AB4H AR48 AB48
+    case DRM_FORMAT_ARGB8888: case DRM_FORMAT_ABGR8888: case DRM_FORMAT_RGBA8888: case DRM_FORMAT_BGRA8888:
+    case DRM_FORMAT_ARGB2101010: case DRM_FORMAT_ABGR2101010:
+    case DRM_FORMAT_ARGB16161616F: case DRM_FORMAT_ABGR16161616F:
+    case DRM_FORMAT_ARGB16161616: case DRM_FORMAT_ABGR16161616:
       return true;
     default: return false;
   }
