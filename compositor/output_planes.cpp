@@ -475,10 +475,15 @@ bool OutputPlanes::kms_plane_shows(uint32_t plane_id, const scanout::Rect& dst) 
   if (!props) return false;
   std::map<std::string, int64_t> values;
   for (uint32_t i = 0; i < props->count_props; ++i) {
-    drmModePropertyRes* prop = drmModeGetProperty(fd, props->props[i]);
-    if (!prop) continue;
-    values[prop->name] = static_cast<int64_t>(props->prop_values[i]);
-    drmModeFreeProperty(prop);
+    // Property ids are fixed per device: each name is asked for once.
+    auto name = property_names_.find(props->props[i]);
+    if (name == property_names_.end()) {
+      drmModePropertyRes* prop = drmModeGetProperty(fd, props->props[i]);
+      if (!prop) continue;
+      name = property_names_.emplace(props->props[i], prop->name).first;
+      drmModeFreeProperty(prop);
+    }
+    values[name->second] = static_cast<int64_t>(props->prop_values[i]);
   }
   drmModeFreeObjectProperties(props);
   return values["FB_ID"] != 0 && values["CRTC_X"] == dst.x && values["CRTC_Y"] == dst.y &&

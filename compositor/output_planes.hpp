@@ -6,7 +6,9 @@
 // through a test commit; what the driver refuses is composited at once.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ipc/ipc.hpp"
@@ -77,6 +79,7 @@ class OutputPlanes {
   std::vector<Refusal> refused_;
   std::vector<Refusal> confirmed_;  // overlays the last commit put on planes (`until` unused)
   static bool matches(const std::vector<Refusal>& list, const scanout::Candidate& candidate);
+  mutable std::map<uint32_t, std::string> property_names_;  // KMS property id -> name
 };
 
 }  // namespace tranche
