@@ -251,9 +251,13 @@ bool OutputCopy::write_target(wlr_buffer* target, std::string& error,
 bool OutputCopy::sysram_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region,
                              std::string& error) {
   if (!pixman_region32_not_empty(&region)) return true;
+  // The CPU copies only frames the software renderer drew into our LINEAR
+  // buffers; a client buffer the scene passed through (direct scanout) may be
+  // another format or layout, and the readback converts it.
+  bool ours = wlr_swapchain_has_buffer(render_swapchain_, source);
   return write_target(target, error, [&](void* data, size_t stride) {
-    return software_renderer_ ? cpu_copy(source, data, stride, region, error)
-                              : read_back(source, data, stride, region, error);
+    return software_renderer_ && ours ? cpu_copy(source, data, stride, region, error)
+                                      : read_back(source, data, stride, region, error);
   });
 }
 
