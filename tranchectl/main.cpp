@@ -267,7 +267,8 @@ void print_copy(const json& copy) {
   std::cout << "  copied to " << str(copy, "display_device") << " by "
             << (path != copy.end() && path->is_string() ? path->get<std::string>() : "(none yet)") << " ("
             << str(copy, "mode") << ")\n";
-  for (const auto& [name, p] : copy.value("paths", json::object()).items()) {
+  const json paths = copy.value("paths", json::object());
+  for (const auto& [name, p] : paths.items()) {
     if (integer(p, "frames") == 0 && integer(p, "failures") == 0) continue;
     std::cout << std::format("    {}: {} frame(s)", name, integer(p, "frames"));
     if (p.contains("ms_per_frame") && name != "zero-copy")
