@@ -107,8 +107,10 @@ OutputCopy::OutputCopy(Output& output, copy::Forced forced, std::string device, 
     dumb_allocator_ = wlr_allocator_autocreate(output.wlr->backend, cpu);
     wlr_renderer_destroy(cpu);
   }
+  std::string paths;
+  for (Path path : selector_.order()) paths += std::string(paths.empty() ? "" : ", ") + copy::path_name(path);
   TLOG(WLR_INFO, "output %s is on %s, not on the render device: frames are copied (%s)", output.wlr->name,
-       device_.c_str(), forced ? copy::path_name(*forced) : "auto: zero-copy, gpu-copy, sysram");
+       device_.c_str(), forced ? copy::path_name(*forced) : ("auto: " + paths).c_str());
 }
 
 OutputCopy::~OutputCopy() {
