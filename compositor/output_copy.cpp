@@ -405,6 +405,8 @@ bool OutputCopy::copy_frame(Path path, std::string& error) {
   pixman_region32_init(&region);
   wlr_damage_ring_rotate_buffer(&targets_damage_, target, &region);
 
+  // The CPU is about to read the software renderer's frame: it must be drawn.
+  if (path == Path::Sysram && software_renderer_) renderer_finish(output_.server.renderer);
   int64_t start = monotonic_now();
   ok = path == Path::GpuCopy ? gpu_copy(state.buffer, target, region, error)
                              : sysram_copy(state.buffer, target, region, error);

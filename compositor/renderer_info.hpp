@@ -10,4 +10,9 @@ namespace tranche {
 // buffers are then system memory, and the CPU may read them.
 bool renderer_is_software(wlr_renderer* renderer);
 
+// Waits until the renderer has finished what was submitted: wlroots' GLES2
+// submit only flushes, and llvmpipe rasterizes on worker threads afterwards
+// without fencing the buffer, so the CPU must wait before it reads a frame.
+void renderer_finish(wlr_renderer* renderer);
+
 }  // namespace tranche

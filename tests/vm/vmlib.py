@@ -1013,3 +1013,34 @@ def process_cpu_ticks(pid: int) -> int:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
+
+
+# ----------------------------------------------------------------- two devices (tests/vm/copy_paths.py)
+
+
+def card_connectors(card: str) -> list[str]:
+    """The connector names of /dev/dri/cardN ("Virtual-1", ...), from
+    /sys/class/drm/cardN-NAME. Connector names are global: two cards' differ."""
+    index = card.removeprefix("/dev/dri/card")
+    return sorted(p.name.split("-", 1)[1] for p in pathlib.Path("/sys/class/drm").glob(f"card{index}-*"))
+
+
+def crc_settled(dri_index: int, hold: float = 3.0, timeout: float = 60, other_than=(), crtc: int = 0):
+    """Read a CRTC's CRC continuously (a fresh capture, so no stale entries)
+    until one value, not in other_than, has held for `hold` seconds. Time, not
+    a count of entries: under TCG a frame can take a second, far longer than
+    a few vblanks. Returns the value, or None after timeout."""
+    deadline = time.monotonic() + timeout
+    last, since = None, 0.0
+    with Crc(dri_index, crtc) as crc:
+        while time.monotonic() < deadline:
+            try:
+                _, value = crc.read(timeout=max(deadline - time.monotonic(), 0.1))
+            except TimeoutError:
+                break
+            now = time.monotonic()
+            if value != last:
+                last, since = value, now
+            elif value not in other_than and now - since >= hold:
+                return value
+    return None
