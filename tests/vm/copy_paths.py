@@ -29,7 +29,13 @@ the other card's output. One tranche per case, each stopped with SIGTERM (exit 0
     10 s); gpu-copy failed too, or, for a software renderer (sysram before
     gpu-copy), was never tried; the client's colour is in virtio's primary
     plane; after the backoff a new client's colour shows (not frozen), zero-copy
-    was retried and failed again, the path is still sysram.
+    was retried and failed again, the path is still sysram; a fullscreen dmabuf
+    client is composited (other_device) with no scanout tranche; gpu-copy
+    forced by reload fails every frame and tranche lives; auto again by reload,
+    a new client's frame shows.
+  In the auto zero-copy case also: tranchectl explain's words for the copy
+  path, and a fullscreen dmabuf client allocated on virtio-gpu goes on vkms's
+  primary plane with a scanout tranche for vkms first in its feedback.
 Runs inside the VM (~3 min when everything passes):
   tools/vm/vm run --builddir B -- python3 tests/vm/copy_paths.py
 """
@@ -39,8 +45,8 @@ import os
 import re
 import time
 
-from vmlib import (Crc, Tap, Tranche, card_connectors, crc_settled, describe_planes, drm_card, kms_state, read_fb,
-                   tranche_json, vkms_solid_crc, wait_for_plane_colour)
+from vmlib import (Crc, Tap, Tranche, card_connectors, crc_settled, describe_planes, drm_card, explain_surface,
+                   kms_state, read_fb, tranche_json, vkms_solid_crc, wait_for_explain, wait_for_plane_colour)
 
 CONFIG = "/tmp/tranche-vm-copy-paths.toml"
 PATHS = ("zero-copy", "gpu-copy", "sysram")
@@ -359,12 +365,55 @@ def auto_zero_copy(tap, devs):
                and all(paths.get(p, {}).get("failures", -1) == 0 for p in PATHS)
                and all(paths.get(p, {}).get("frames", -1) == 0 for p in COPIED),
                f"{label}: explain: mode auto, path zero-copy, no failures, no copy path used", brief(out))
+        human = t.ctl("explain").stdout
+        tap.ok(f"copied to {devs.vkms} by zero-copy (auto)" in human,
+               f"{label}: tranchectl explain says how frames reach the display device", human)
+        c.stop()
+        c = None
+        feedback_case(tap, t, label, out, devs.virtio, scanout=True)
     except Exception as e:  # noqa: BLE001
         tap.ok(False, f"{label}: runs", f"{type(e).__name__}: {e}\n{copy_lines(t)}")
     finally:
         if c:
             c.stop()
         stop(tap, t, label)
+
+
+def feedback_case(tap, t, label, out, alloc_card, scanout: bool):
+    """A fullscreen dmabuf client (allocating on alloc_card, the render device's
+    card): with zero-copy it goes on the display's primary plane and its
+    feedback has a scanout tranche for the display device first; with a copy
+    path it is composited (other_device) and gets the render tranche alone. The
+    main device is the render device either way."""
+    c = t.client(["dmabuf-client", "--fullscreen", "--app-id", "copy-feedback", "--frames", "0",
+                  "--device", alloc_card])
+    try:
+        want = "primary" if scanout else "composited"
+
+        def settled(surf):
+            tranches = (surf.get("feedback") or {}).get("tranches") or []
+            return surf.get("path") == want and tranches and \
+                any(tr.get("scanout") for tr in tranches) == scanout
+
+        surface, explain = wait_for_explain(t, "copy-feedback", settled, timeout=PIXELS_TIMEOUT)
+        surface = surface or explain_surface(explain, "copy-feedback") or {}
+        feedback = surface.get("feedback") or {}
+        tranches = feedback.get("tranches") or []
+        render_dev = (explain.get("render_device") or {}).get("dev")
+        display_dev = (out.get("kms_device") or {}).get("dev")
+        diag = f"surface: {surface}\nrender device {render_dev}, display device {display_dev}"
+        tap.ok(surface.get("path") == want and feedback.get("main_device") == render_dev,
+               f"{label}: a fullscreen dmabuf client is {want}; its feedback's main device is the render device", diag)
+        if scanout:
+            tap.ok(bool(tranches) and tranches[0].get("scanout") and tranches[0].get("target_device") == display_dev
+                   and tranches[-1].get("target_device") == render_dev,
+                   f"{label}: zero-copy: its feedback offers a scanout tranche for the display device first", diag)
+        else:
+            tap.ok("other_device" in (surface.get("reasons") or []) and tranches
+                   and not any(tr.get("scanout") for tr in tranches),
+                   f"{label}: copied: reason other_device, no scanout tranche in its feedback", diag)
+    finally:
+        c.stop()
 
 
 def primary_plane(state) -> str:
@@ -426,6 +475,25 @@ def auto_fallback(tap, devs):
         tap.ok(zero.get("failures", 0) > before and zero.get("frames") == 0 and copy.get("path") == "sysram",
                f"{label}: zero-copy was retried and failed again (failures {before} -> {zero.get('failures')}), "
                "the path is still sysram", brief(out))
+        feedback_case(tap, t, label, out, devs.vkms, scanout=False)
+
+        # A forced path that cannot work (virtio-gpu cannot import the render
+        # device's LINEAR buffers) fails every frame without taking tranche
+        # down; back to auto by reload, the output shows frames again.
+        write_config(devs.conn[devs.vkms], name, {"copy-path": "gpu-copy"})
+        t.ctl("reload", timeout=120)
+        out = wait_copy(t, name, lambda o: paths_of(o).get("gpu-copy", {}).get("failures", 0) > 0)
+        gpu = paths_of(out).get("gpu-copy", {})
+        tap.ok((out.get("copy") or {}).get("mode") == "gpu-copy" and gpu.get("failures", 0) > 0
+               and gpu.get("frames") == 0 and gpu.get("last_error") and t.process.proc.poll() is None,
+               f"{label}: forced gpu-copy by reload fails ({gpu.get('last_error')}); tranche lives", brief(out))
+        write_config(devs.conn[devs.vkms], name, {"copy-path": "auto"})
+        t.ctl("reload", timeout=120)
+        clients.append(client(t, FULL, "--fullscreen"))
+        ok, state, fb, count, box = wait_for_plane_colour(t, FULL, plane=primary_plane(kms_state(t.dri_index)),
+                                                          timeout=PIXELS_TIMEOUT, allowed=0)
+        tap.ok(ok, f"{label}: auto again by reload: a new client's #{FULL:06x} is in virtio's primary plane",
+               f"{count} other pixels within {box}\n{copy_lines(t)}")
     except Exception as e:  # noqa: BLE001
         tap.ok(False, f"{label}: runs", f"{type(e).__name__}: {e}\n{copy_lines(t)}")
     finally:
