@@ -8,7 +8,7 @@
  *     the compositor (SIGTERM, then SIGKILL) and exits.
  *
  *   bench-client set-mode WxH@HZ
- *     Sets the mode of the compositor's outputs with wlr-output-management (a custom mode where the output
+ *     Sets the mode of the compositor's enabled outputs with wlr-output-management (a custom mode where the output
  *     has no such mode, as on the headless backend) and prints the result as JSON.
  *
  *   bench-client animate --windows N [--size WxH] [--grid COLSxROWS] [--cell WxH] [--margin PX]
@@ -1281,6 +1281,10 @@ static int run_set_mode(int argc, char **argv) {
   zwlr_output_configuration_v1_add_listener(config, &om_config_listener, NULL);
   for (int i = 0; i < om.nheads; ++i) {
     struct om_head *head = &om.heads[i];
+    if (!head->enabled) {  // outputs that are off stay off
+      zwlr_output_configuration_v1_disable_head(config, head->head);
+      continue;
+    }
     struct zwlr_output_configuration_head_v1 *ch = zwlr_output_configuration_v1_enable_head(config, head->head);
     struct om_mode *match = NULL;
     for (int j = 0; j < head->nmodes; ++j) {

@@ -110,3 +110,48 @@ bool tc_report_protocol_error(struct test_client *c) {
   printf("protocol-error %s %u\n", interface ? interface->name : "unknown", code);
   return true;
 }
+
+static void toplevel_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial) {
+  struct tc_toplevel *t = data;
+  xdg_surface_ack_configure(xdg_surface, serial);
+  int w = t->pending_w > 0 ? t->pending_w : t->want_w;
+  int h = t->pending_h > 0 ? t->pending_h : t->want_h;
+  if (t->drawn && w == t->w && h == t->h) {
+    wl_surface_commit(t->surface);
+    return;
+  }
+  t->w = w;
+  t->h = h;
+  t->drawn = true;
+  t->draw(t->data, w, h);
+}
+
+static const struct xdg_surface_listener toplevel_surface_listener = {.configure = toplevel_surface_configure};
+
+static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t w, int32_t h,
+                               struct wl_array *states) {
+  struct tc_toplevel *t = data;
+  t->pending_w = w;
+  t->pending_h = h;
+}
+
+static void toplevel_close(void *data, struct xdg_toplevel *toplevel) {
+  struct tc_toplevel *t = data;
+  t->closed = true;
+}
+
+static const struct xdg_toplevel_listener toplevel_listener = {
+    .configure = toplevel_configure,
+    .close = toplevel_close,
+};
+
+void tc_toplevel_create(struct test_client *c, struct tc_toplevel *t, const char *app_id, const char *title) {
+  if (!c->wm_base) tc_die("xdg_wm_base missing");
+  t->surface = wl_compositor_create_surface(c->compositor);
+  t->xdg_surface = xdg_wm_base_get_xdg_surface(c->wm_base, t->surface);
+  xdg_surface_add_listener(t->xdg_surface, &toplevel_surface_listener, t);
+  t->toplevel = xdg_surface_get_toplevel(t->xdg_surface);
+  xdg_toplevel_add_listener(t->toplevel, &toplevel_listener, t);
+  if (app_id) xdg_toplevel_set_app_id(t->toplevel, app_id);
+  if (title) xdg_toplevel_set_title(t->toplevel, title);
+}

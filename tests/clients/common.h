@@ -40,3 +40,25 @@ bool tc_parse_size(const char *s, int *w, int *h);
 /* When the connection died of a protocol error, prints
  * "protocol-error INTERFACE CODE" on stdout and returns true. */
 bool tc_report_protocol_error(struct test_client *c);
+
+/* An xdg_toplevel that draws when its size changes. On each
+ * xdg_surface.configure it acks, takes the size of the latest
+ * xdg_toplevel.configure (want_w x want_h where the compositor leaves the
+ * size to the client) and calls draw(data, w, h) the first time and whenever
+ * the size differs from the last one drawn; otherwise it only commits.
+ * xdg_toplevel.close sets `closed`. */
+struct tc_toplevel {
+  struct wl_surface *surface;
+  struct xdg_surface *xdg_surface;
+  struct xdg_toplevel *toplevel;
+  int want_w, want_h;
+  int pending_w, pending_h; /* from the latest xdg_toplevel.configure */
+  int w, h;                 /* the size last drawn */
+  bool drawn, closed;
+  void (*draw)(void *data, int w, int h);
+  void *data;
+};
+
+/* Creates the surface and its toplevel roles with an app id and title (both
+ * may be NULL); set want_w/want_h, draw and data first. The caller commits. */
+void tc_toplevel_create(struct test_client *c, struct tc_toplevel *t, const char *app_id, const char *title);

@@ -19,53 +19,24 @@
 
 struct state {
   struct test_client c;
-  struct wl_surface *surface, *popup_surface;
-  struct xdg_surface *xdg_surface, *popup_xdg_surface;
-  struct xdg_toplevel *toplevel;
+  struct tc_toplevel top;  // want_w/want_h: --size
+  struct wl_surface *popup_surface;
+  struct xdg_surface *popup_xdg_surface;
   struct xdg_popup *popup;
-  int want_w, want_h, pending_w, pending_h, cur_w, cur_h;
   int popup_x, popup_y, popup_w, popup_h;
-  bool mapped, popup_mapped, closed;
+  bool mapped, popup_mapped;
 };
 
-static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial) {
+static void draw(void *data, int w, int h) {
   struct state *s = data;
-  xdg_surface_ack_configure(xdg_surface, serial);
-  int w = s->pending_w > 0 ? s->pending_w : s->want_w;
-  int h = s->pending_h > 0 ? s->pending_h : s->want_h;
-  if (s->mapped && w == s->cur_w && h == s->cur_h) {
-    wl_surface_commit(s->surface);
-    return;
-  }
-  s->cur_w = w;
-  s->cur_h = h;
-  wl_surface_attach(s->surface, tc_solid_buffer(&s->c, w, h, 0x3050a0), 0, 0);
-  wl_surface_damage(s->surface, 0, 0, w, h);
-  wl_surface_commit(s->surface);
+  wl_surface_attach(s->top.surface, tc_solid_buffer(&s->c, w, h, 0x3050a0), 0, 0);
+  wl_surface_damage(s->top.surface, 0, 0, w, h);
+  wl_surface_commit(s->top.surface);
   if (!s->mapped) {
     s->mapped = true;
     printf("toplevel %d %d\n", w, h);
   }
 }
-
-static const struct xdg_surface_listener xdg_surface_listener = {.configure = xdg_surface_configure};
-
-static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t w, int32_t h,
-                               struct wl_array *states) {
-  struct state *s = data;
-  s->pending_w = w;
-  s->pending_h = h;
-}
-
-static void toplevel_close(void *data, struct xdg_toplevel *toplevel) {
-  struct state *s = data;
-  s->closed = true;
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-    .configure = toplevel_configure,
-    .close = toplevel_close,
-};
 
 static void popup_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial) {
   struct state *s = data;
@@ -121,7 +92,8 @@ static uint32_t parse_adjust(const char *spec) {
 }
 
 int main(int argc, char **argv) {
-  struct state s = {.want_w = 800, .want_h = 600, .popup_w = 300, .popup_h = 200};
+  struct state s = {.top = {.want_w = 800, .want_h = 600, .draw = draw}, .popup_w = 300, .popup_h = 200};
+  s.top.data = &s;
   bool maximized = false;
   int anchor_x = -1, anchor_y = -1;
   uint32_t adjust = parse_adjust("slide,flip");
@@ -134,7 +106,7 @@ int main(int argc, char **argv) {
     }
     if (!val) usage();
     if (strcmp(arg, "--size") == 0) {
-      if (!tc_parse_size(val, &s.want_w, &s.want_h) || !s.want_w || !s.want_h) usage();
+      if (!tc_parse_size(val, &s.top.want_w, &s.top.want_h) || !s.top.want_w || !s.top.want_h) usage();
     } else if (strcmp(arg, "--popup") == 0) {
       if (!tc_parse_size(val, &s.popup_w, &s.popup_h) || !s.popup_w || !s.popup_h) usage();
     } else if (strcmp(arg, "--anchor-at") == 0) {
@@ -150,40 +122,34 @@ int main(int argc, char **argv) {
 
   tc_connect(&s.c);
   if (!s.c.wm_base) tc_die("xdg_wm_base missing");
-  s.surface = wl_compositor_create_surface(s.c.compositor);
-  s.xdg_surface = xdg_wm_base_get_xdg_surface(s.c.wm_base, s.surface);
-  xdg_surface_add_listener(s.xdg_surface, &xdg_surface_listener, &s);
-  s.toplevel = xdg_surface_get_toplevel(s.xdg_surface);
-  xdg_toplevel_add_listener(s.toplevel, &toplevel_listener, &s);
-  xdg_toplevel_set_app_id(s.toplevel, "tranche-popup-client");
-  xdg_toplevel_set_title(s.toplevel, "popup-client");
-  if (maximized) xdg_toplevel_set_maximized(s.toplevel);
-  wl_surface_commit(s.surface);
+  tc_toplevel_create(&s.c, &s.top, "tranche-popup-client", "popup-client");
+  if (maximized) xdg_toplevel_set_maximized(s.top.toplevel);
+  wl_surface_commit(s.top.surface);
 
-  while (!s.mapped && !s.closed) {
+  while (!s.mapped && !s.top.closed) {
     if (wl_display_dispatch(s.c.display) == -1) break;
   }
   // Let the compositor answer the first buffer (e.g. with a maximize configure).
   if (s.mapped && wl_display_roundtrip(s.c.display) != -1) {
     struct xdg_positioner *positioner = xdg_wm_base_create_positioner(s.c.wm_base);
     xdg_positioner_set_size(positioner, s.popup_w, s.popup_h);
-    xdg_positioner_set_anchor_rect(positioner, anchor_x >= 0 ? anchor_x : s.cur_w - 1,
-                                   anchor_y >= 0 ? anchor_y : s.cur_h - 1, 1, 1);
+    xdg_positioner_set_anchor_rect(positioner, anchor_x >= 0 ? anchor_x : s.top.w - 1,
+                                   anchor_y >= 0 ? anchor_y : s.top.h - 1, 1, 1);
     xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT);
     xdg_positioner_set_gravity(positioner, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
     xdg_positioner_set_constraint_adjustment(positioner, adjust);
     s.popup_surface = wl_compositor_create_surface(s.c.compositor);
     s.popup_xdg_surface = xdg_wm_base_get_xdg_surface(s.c.wm_base, s.popup_surface);
     xdg_surface_add_listener(s.popup_xdg_surface, &popup_surface_listener, &s);
-    s.popup = xdg_surface_get_popup(s.popup_xdg_surface, s.xdg_surface, positioner);
+    s.popup = xdg_surface_get_popup(s.popup_xdg_surface, s.top.xdg_surface, positioner);
     xdg_popup_add_listener(s.popup, &popup_listener, &s);
     xdg_positioner_destroy(positioner);
     wl_surface_commit(s.popup_surface);
   }
 
-  while (!s.closed && wl_display_dispatch(s.c.display) != -1) {
+  while (!s.top.closed && wl_display_dispatch(s.c.display) != -1) {
   }
-  if (s.closed) {
+  if (s.top.closed) {
     printf("closed\n");
     return 0;
   }

@@ -18,58 +18,25 @@
 
 struct state {
   struct test_client c;
-  struct wl_surface *surface;
-  struct xdg_surface *xdg_surface;
-  struct xdg_toplevel *toplevel;
+  struct tc_toplevel top;  // want_w/want_h: --size
   uint32_t color;
-  int want_w, want_h;    // --size
-  int pending_w, pending_h;  // from the latest xdg_toplevel.configure
-  int cur_w, cur_h;
-  bool mapped, closed;
+  bool mapped;
   bool fullscreen, maximized, late;
 };
 
-static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial) {
+static void draw(void *data, int w, int h) {
   struct state *s = data;
-  xdg_surface_ack_configure(xdg_surface, serial);
-  int w = s->pending_w > 0 ? s->pending_w : s->want_w;
-  int h = s->pending_h > 0 ? s->pending_h : s->want_h;
-  if (s->mapped && w == s->cur_w && h == s->cur_h) {
-    wl_surface_commit(s->surface);
-    return;
-  }
-  s->cur_w = w;
-  s->cur_h = h;
   printf("configure %d %d\n", w, h);
-  wl_surface_attach(s->surface, tc_solid_buffer(&s->c, w, h, s->color), 0, 0);
-  wl_surface_damage(s->surface, 0, 0, w, h);
-  wl_surface_commit(s->surface);
+  wl_surface_attach(s->top.surface, tc_solid_buffer(&s->c, w, h, s->color), 0, 0);
+  wl_surface_damage(s->top.surface, 0, 0, w, h);
+  wl_surface_commit(s->top.surface);
   if (!s->mapped) {
     s->mapped = true;
     printf("mapped\n");
-    if (s->late && s->fullscreen) xdg_toplevel_set_fullscreen(s->toplevel, NULL);
-    if (s->late && s->maximized) xdg_toplevel_set_maximized(s->toplevel);
+    if (s->late && s->fullscreen) xdg_toplevel_set_fullscreen(s->top.toplevel, NULL);
+    if (s->late && s->maximized) xdg_toplevel_set_maximized(s->top.toplevel);
   }
 }
-
-static const struct xdg_surface_listener xdg_surface_listener = {.configure = xdg_surface_configure};
-
-static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t w, int32_t h,
-                               struct wl_array *states) {
-  struct state *s = data;
-  s->pending_w = w;
-  s->pending_h = h;
-}
-
-static void toplevel_close(void *data, struct xdg_toplevel *toplevel) {
-  struct state *s = data;
-  s->closed = true;
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-    .configure = toplevel_configure,
-    .close = toplevel_close,
-};
 
 static _Noreturn void usage(void) {
   fprintf(stderr,
@@ -79,7 +46,8 @@ static _Noreturn void usage(void) {
 }
 
 int main(int argc, char **argv) {
-  struct state s = {.color = 0xff00ff, .want_w = 320, .want_h = 240};
+  struct state s = {.color = 0xff00ff, .top = {.want_w = 320, .want_h = 240, .draw = draw}};
+  s.top.data = &s;
   const char *app_id = "tranche-solid-client", *title = "solid-client";
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -94,7 +62,7 @@ int main(int argc, char **argv) {
       if (!tc_parse_color(val, &s.color)) usage();
       i++;
     } else if (strcmp(arg, "--size") == 0 && val) {
-      if (!tc_parse_size(val, &s.want_w, &s.want_h) || s.want_w == 0 || s.want_h == 0) usage();
+      if (!tc_parse_size(val, &s.top.want_w, &s.top.want_h) || s.top.want_w == 0 || s.top.want_h == 0) usage();
       i++;
     } else if (strcmp(arg, "--app-id") == 0 && val) {
       app_id = val;
@@ -108,21 +76,14 @@ int main(int argc, char **argv) {
   }
 
   tc_connect(&s.c);
-  if (!s.c.wm_base) tc_die("xdg_wm_base missing");
-  s.surface = wl_compositor_create_surface(s.c.compositor);
-  s.xdg_surface = xdg_wm_base_get_xdg_surface(s.c.wm_base, s.surface);
-  xdg_surface_add_listener(s.xdg_surface, &xdg_surface_listener, &s);
-  s.toplevel = xdg_surface_get_toplevel(s.xdg_surface);
-  xdg_toplevel_add_listener(s.toplevel, &toplevel_listener, &s);
-  xdg_toplevel_set_app_id(s.toplevel, app_id);
-  xdg_toplevel_set_title(s.toplevel, title);
-  if (s.fullscreen && !s.late) xdg_toplevel_set_fullscreen(s.toplevel, NULL);
-  if (s.maximized && !s.late) xdg_toplevel_set_maximized(s.toplevel);
-  wl_surface_commit(s.surface);
+  tc_toplevel_create(&s.c, &s.top, app_id, title);
+  if (s.fullscreen && !s.late) xdg_toplevel_set_fullscreen(s.top.toplevel, NULL);
+  if (s.maximized && !s.late) xdg_toplevel_set_maximized(s.top.toplevel);
+  wl_surface_commit(s.top.surface);
 
-  while (!s.closed && wl_display_dispatch(s.c.display) != -1) {
+  while (!s.top.closed && wl_display_dispatch(s.c.display) != -1) {
   }
-  if (s.closed) {
+  if (s.top.closed) {
     printf("closed\n");
     return 0;
   }

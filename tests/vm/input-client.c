@@ -32,12 +32,9 @@ struct state {
   struct wl_seat *seat;
   struct wl_keyboard *keyboard;
   struct wl_pointer *pointer;
-  struct wl_surface *surface;
-  struct xdg_surface *xdg_surface;
-  struct xdg_toplevel *toplevel;
+  struct tc_toplevel top;
   uint32_t color;
-  int pending_w, pending_h, cur_w, cur_h;
-  bool mapped, closed;
+  bool mapped;
 };
 
 /* --- wl_keyboard ------------------------------------------------------------ */
@@ -153,45 +150,17 @@ static const struct wl_registry_listener registry_listener = {
 
 /* --- xdg surface ---------------------------------------------------------------- */
 
-static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial) {
+static void draw(void *data, int w, int h) {
   struct state *s = data;
-  xdg_surface_ack_configure(xdg_surface, serial);
-  int w = s->pending_w > 0 ? s->pending_w : 320;
-  int h = s->pending_h > 0 ? s->pending_h : 240;
-  if (s->mapped && w == s->cur_w && h == s->cur_h) {
-    wl_surface_commit(s->surface);
-    return;
-  }
-  s->cur_w = w;
-  s->cur_h = h;
   printf("configure %d %d\n", w, h);
-  wl_surface_attach(s->surface, tc_solid_buffer(&s->c, w, h, s->color), 0, 0);
-  wl_surface_damage(s->surface, 0, 0, w, h);
-  wl_surface_commit(s->surface);
+  wl_surface_attach(s->top.surface, tc_solid_buffer(&s->c, w, h, s->color), 0, 0);
+  wl_surface_damage(s->top.surface, 0, 0, w, h);
+  wl_surface_commit(s->top.surface);
   if (!s->mapped) {
     s->mapped = true;
     printf("mapped\n");
   }
 }
-
-static const struct xdg_surface_listener xdg_surface_listener = {.configure = xdg_surface_configure};
-
-static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t w, int32_t h,
-                               struct wl_array *states) {
-  struct state *s = data;
-  s->pending_w = w;
-  s->pending_h = h;
-}
-
-static void toplevel_close(void *data, struct xdg_toplevel *toplevel) {
-  struct state *s = data;
-  s->closed = true;
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-    .configure = toplevel_configure,
-    .close = toplevel_close,
-};
 
 static _Noreturn void usage(void) {
   fprintf(stderr, "usage: input-client [--color RRGGBB] [--app-id ID]\n");
@@ -199,7 +168,8 @@ static _Noreturn void usage(void) {
 }
 
 int main(int argc, char **argv) {
-  struct state s = {.color = 0x0000ff};
+  struct state s = {.color = 0x0000ff, .top = {.want_w = 320, .want_h = 240, .draw = draw}};
+  s.top.data = &s;
   const char *app_id = "tranche-input-client";
   for (int i = 1; i < argc; i++) {
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -221,19 +191,13 @@ int main(int argc, char **argv) {
   if (wl_display_roundtrip(s.c.display) < 0) tc_die("roundtrip failed");
   if (!s.seat) tc_die("wl_seat missing");
 
-  s.surface = wl_compositor_create_surface(s.c.compositor);
-  s.xdg_surface = xdg_wm_base_get_xdg_surface(s.c.wm_base, s.surface);
-  xdg_surface_add_listener(s.xdg_surface, &xdg_surface_listener, &s);
-  s.toplevel = xdg_surface_get_toplevel(s.xdg_surface);
-  xdg_toplevel_add_listener(s.toplevel, &toplevel_listener, &s);
-  xdg_toplevel_set_app_id(s.toplevel, app_id);
-  xdg_toplevel_set_title(s.toplevel, "input-client");
-  xdg_toplevel_set_fullscreen(s.toplevel, NULL);
-  wl_surface_commit(s.surface);
+  tc_toplevel_create(&s.c, &s.top, app_id, "input-client");
+  xdg_toplevel_set_fullscreen(s.top.toplevel, NULL);
+  wl_surface_commit(s.top.surface);
 
-  while (!s.closed && wl_display_dispatch(s.c.display) != -1) {
+  while (!s.top.closed && wl_display_dispatch(s.c.display) != -1) {
   }
-  if (s.closed) {
+  if (s.top.closed) {
     printf("closed\n");
     return 0;
   }
