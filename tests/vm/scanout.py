@@ -42,13 +42,6 @@ from vmlib import (Crc, Tap, Tranche, argb_u16, describe_planes, explain_surface
                    unused_byte_values, vkms_compose_crc, wait_for_explain, wait_for_feedback)
 
 # Known gaps, reported as TAP TODO when their checks fail (see the issue 4 note):
-# - On vkms, libliftoff 0.5 puts the window's buffer on the primary plane and
-#   the composited frame on an overlay plane, which vkms blends on top (seen:
-#   the CRTC's CRC equalled the frame with the window hidden). tranche checks
-#   where KMS really put the buffer and refuses that assignment (the window is
-#   composited, visibly — the CRC check stays strict), so on vkms no window
-#   reaches an overlay plane.
-VKMS_ZPOS = "vkms + libliftoff: the only assignment found hides the window under the frame; tranche refuses it"
 # - linux-dmabuf v4 wants invalid_format for a format/modifier pair that was not
 #   advertised; wlroots 0.18's params code answers failed / invalid_wl_buffer
 #   and gives the compositor no way to raise invalid_format.
@@ -274,8 +267,7 @@ def check_windowed(tap, t, card_dev, size):
     try:
         surface, explain = wait_for_explain(t, name, lambda s: s.get("path") == "overlay", timeout=20)
         tap.ok(surface is not None, f"{name}: explain says path overlay",
-               f"surface {explain_surface(explain, name)}",
-               known_bug=VKMS_ZPOS)
+               f"surface {explain_surface(explain, name)}")
         out = (explain.get("outputs") or [{}])[0]
         primary_id = next((p.get("id") for p in out.get("planes", []) if p.get("type") == "primary"), None)
         plane, fb, state = wait_for_client_fb(t, colour, (w, h))
@@ -285,16 +277,14 @@ def check_windowed(tap, t, card_dev, size):
                f"{name}: an overlay plane (not the primary, id {primary_id}) scans out the client's own {w}x{h} "
                f"buffer (unused byte 0x{X_BYTE:02x})",
                f"client's buffer on {plane} (KMS id {kms_plane.get('id')}); last fb seen "
-               f"{fb and {k: fb[k] for k in ('width', 'height', 'format')}}",
-               known_bug=VKMS_ZPOS)
+               f"{fb and {k: fb[k] for k in ('width', 'height', 'format')}}")
         if plane:
             where = next((o for o in (surface or {}).get("outputs", []) if o.get("output")), {})
             tap.ok(surface is not None and kms_plane.get("id") == surface.get("plane")
                    and kms_plane.get("crtc-pos") == f"{w}x{h}+{where.get('x')}+{where.get('y')}",
                    f"{name}: the plane showing it is the one explain names, at the window's position",
                    f"KMS {plane} id {kms_plane.get('id')} at {kms_plane.get('crtc-pos')}; explain plane "
-                   f"{(surface or {}).get('plane')} at {where}",
-               known_bug=VKMS_ZPOS)
+                   f"{(surface or {}).get('plane')} at {where}")
             # What the CRTC shows: the window must be visible, in its colour,
             # over the composited rest (vkms's CRC of the blended planes).
             for _ in range(5):
@@ -338,16 +328,13 @@ def check_windowed(tap, t, card_dev, size):
                 time.sleep(0.2)
         tap.ok(composited is not None and set(unused_byte_values(composited[1])) == {0xFF},
                f"{name}: another plane shows the composited frame (full size, unused byte 0xff)",
-               f"{composited and (composited[0], unused_byte_values(composited[1]))}",
-               known_bug=VKMS_ZPOS)
+               f"{composited and (composited[0], unused_byte_values(composited[1]))}")
         event = wait_for_feedback(client, lambda e: scanout_tranches(e, card_dev), timeout=10)
         tap.ok(event is not None, f"{name}: its surface feedback has a scanout tranche for vkms's card",
-               "\n".join(line[:300] for line in client.lines if line.startswith("{"))[-2000:],
-               known_bug=VKMS_ZPOS)
+               "\n".join(line[:300] for line in client.lines if line.startswith("{"))[-2000:])
         stats = tranche_json(t, "stats")
         tap.ok(stats["outputs"][0]["overlay_assignments"] > 0, f"{name}: stats count overlay assignments",
-               f"{stats}",
-               known_bug=VKMS_ZPOS)
+               f"{stats}")
     finally:
         client.stop()
 
@@ -379,8 +366,7 @@ def check_follow_format(tap, t, card_dev):
         surface, explain = wait_for_explain(t, name, lambda s: s.get("path") == "overlay", timeout=20)
         tap.ok(surface is not None and (surface.get("buffer") or {}).get("format") in ("XR24", "AR24"),
                f"{name}: following the feedback ({line.strip()[:60]}), the client goes on an overlay plane",
-               f"surface {explain_surface(explain, name)}",
-               known_bug=VKMS_ZPOS)
+               f"surface {explain_surface(explain, name)}")
     finally:
         client.stop()
 
