@@ -60,7 +60,7 @@ struct ExplicitSyncConfig {
 // [scanout]: how buffers may reach KMS planes (see tranche-config(5)).
 struct ScanoutConfig {
   bool direct_scanout = true;  // a fullscreen client buffer on the primary plane
-  bool overlays = false;       // client buffers on overlay planes (libliftoff); off until proven on our VM tier
+  bool overlays = false;       // client buffers on overlay planes (libliftoff); works on vkms, unproven on hardware
   int feedback_hysteresis_ms = 500;  // a feedback change must hold this long before it is sent
   // libliftoff's time to search for a plane assignment per frame; its built-in
   // 1 ms is too short on slow machines (the VM tier), where the search then
