@@ -12,16 +12,15 @@
 // plane it created early when wlroots asks for it. Linked into the tranche
 // executable only, like plane_search_budget.cpp.
 #include <dlfcn.h>
-#include <xf86drm.h>
 #include <xf86drmMode.h>
 
 extern "C" {
 #include <libliftoff.h>  // no extern "C" of its own
 }
 
-#include <cstring>
 #include <map>
-#include <vector>
+
+#include "scanout/kms_planes.hpp"
 
 namespace {
 
@@ -36,26 +35,6 @@ struct Device {
   std::map<uint32_t, liftoff_plane*> early;  // primary planes created ahead of wlroots
 };
 std::map<liftoff_device*, Device> devices;
-
-std::vector<uint32_t> primary_planes(int fd) {
-  std::vector<uint32_t> ids;
-  drmModePlaneRes* res = drmModeGetPlaneResources(fd);
-  if (!res) return ids;
-  for (uint32_t i = 0; i < res->count_planes; ++i) {
-    drmModeObjectProperties* props = drmModeObjectGetProperties(fd, res->planes[i], DRM_MODE_OBJECT_PLANE);
-    if (!props) continue;
-    for (uint32_t j = 0; j < props->count_props; ++j) {
-      drmModePropertyRes* prop = drmModeGetProperty(fd, props->props[j]);
-      if (!prop) continue;
-      if (std::strcmp(prop->name, "type") == 0 && props->prop_values[j] == DRM_PLANE_TYPE_PRIMARY)
-        ids.push_back(res->planes[i]);
-      drmModeFreeProperty(prop);
-    }
-    drmModeFreeObjectProperties(props);
-  }
-  drmModeFreePlaneResources(res);
-  return ids;
-}
 
 }  // namespace
 
@@ -86,7 +65,7 @@ extern "C" __attribute__((visibility("default"))) liftoff_plane* liftoff_plane_c
   }
   if (!dev.primaries_created) {
     dev.primaries_created = true;
-    for (uint32_t primary : primary_planes(dev.fd))
+    for (uint32_t primary : tranche::scanout::primary_plane_ids(dev.fd))
       if (primary != id)
         if (liftoff_plane* plane = real(device, primary)) dev.early[primary] = plane;
   }

@@ -497,7 +497,7 @@ bool OutputCopy::commit_state(const wlr_output_state& state, bool test_only) {
   }
 }
 
-ipc::json OutputCopy::describe() const {
+ipc::json OutputCopy::describe_paths() const {
   int64_t now = monotonic_now();
   ipc::json paths = ipc::json::object();
   for (Path path : copy::kPaths) {
@@ -514,11 +514,15 @@ ipc::json OutputCopy::describe() const {
     if (auto at = selector_.retry_at(path)) entry["retry_in_ms"] = std::max<int64_t>(0, *at - now) / 1'000'000;
     paths[copy::path_name(path)] = std::move(entry);
   }
+  return paths;
+}
+
+ipc::json OutputCopy::describe() const {
   auto current = selector_.current();
   return {{"display_device", device_},
           {"mode", selector_.forced() ? copy::path_name(*selector_.forced()) : "auto"},
           {"path", current ? ipc::json(copy::path_name(*current)) : ipc::json(nullptr)},
-          {"paths", std::move(paths)}};
+          {"paths", describe_paths()}};
 }
 
 }  // namespace tranche

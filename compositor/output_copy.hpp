@@ -52,7 +52,8 @@ class OutputCopy {
   // frame does.
   bool commit_state(const wlr_output_state& state, bool test_only);
 
-  ipc::json describe() const;  // path, forced, per-path frames, bytes, ms, failures
+  ipc::json describe() const;        // display device, mode, path, and describe_paths()
+  ipc::json describe_paths() const;  // per path: frames, bytes, ms, failures, retry (tranchectl stats)
   const copy::PathSelector& selector() const { return selector_; }
 
  private:

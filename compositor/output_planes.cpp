@@ -471,23 +471,10 @@ bool OutputPlanes::kms_plane_shows(uint32_t plane_id, const scanout::Rect& dst) 
   if (!wlr_output_is_drm(o)) return false;
   int fd = wlr_backend_get_drm_fd(o->backend);
   // The atomic properties: legacy GETPLANE does not report positions.
-  drmModeObjectProperties* props = drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
-  if (!props) return false;
-  std::map<std::string, int64_t> values;
-  for (uint32_t i = 0; i < props->count_props; ++i) {
-    // Property ids are fixed per device: each name is asked for once.
-    auto name = property_names_.find(props->props[i]);
-    if (name == property_names_.end()) {
-      drmModePropertyRes* prop = drmModeGetProperty(fd, props->props[i]);
-      if (!prop) continue;
-      name = property_names_.emplace(props->props[i], prop->name).first;
-      drmModeFreeProperty(prop);
-    }
-    values[name->second] = static_cast<int64_t>(props->prop_values[i]);
-  }
-  drmModeFreeObjectProperties(props);
-  return values["FB_ID"] != 0 && values["CRTC_X"] == dst.x && values["CRTC_Y"] == dst.y &&
-         values["CRTC_W"] == dst.width && values["CRTC_H"] == dst.height;
+  scanout::Properties props = scanout::read_properties(fd, plane_id, DRM_MODE_OBJECT_PLANE, &property_names_);
+  auto is = [&](std::string_view name, int64_t want) { return static_cast<int64_t>(props.get(name).value_or(0)) == want; };
+  return props.get("FB_ID").value_or(0) != 0 && is("CRTC_X", dst.x) && is("CRTC_Y", dst.y) &&
+         is("CRTC_W", dst.width) && is("CRTC_H", dst.height);
 }
 
 ipc::json OutputPlanes::describe() const {
@@ -528,7 +515,7 @@ ipc::json OutputPlanes::stats() const {
           {"overlay_assignments", c.overlay_assignments},
           {"cursor_plane_frames", c.cursor_plane_frames},
           {"test_commit_failures", c.test_commit_failures},
-          {"copy", output_.copy() ? output_.copy()->describe()["paths"] : ipc::json(nullptr)}};
+          {"copy", output_.copy() ? output_.copy()->describe_paths() : ipc::json(nullptr)}};
 }
 
 }  // namespace tranche

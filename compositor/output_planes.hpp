@@ -6,13 +6,12 @@
 // through a test commit; what the driver refuses is composited at once.
 #pragma once
 
-#include <map>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "ipc/ipc.hpp"
 #include "scanout/counters.hpp"
+#include "scanout/kms_planes.hpp"
 #include "scanout/plane_model.hpp"
 #include "scanout/planner.hpp"
 #include "wlr.hpp"
@@ -79,7 +78,7 @@ class OutputPlanes {
   std::vector<Refusal> refused_;
   std::vector<Refusal> confirmed_;  // overlays the last commit put on planes (`until` unused)
   static bool matches(const std::vector<Refusal>& list, const scanout::Candidate& candidate);
-  mutable std::map<uint32_t, std::string> property_names_;  // KMS property id -> name
+  mutable scanout::PropertyNames property_names_;  // KMS property id -> name, asked once
 };
 
 }  // namespace tranche

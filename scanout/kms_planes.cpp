@@ -39,28 +39,6 @@ std::string failed(const std::string& what) {
   return what + ": " + std::strerror(errno ? errno : ENODEV);
 }
 
-// Current values of an object's properties, by name.
-struct Properties {
-  std::vector<std::pair<std::string, uint64_t>> values;
-
-  std::optional<uint64_t> get(std::string_view name) const {
-    for (const auto& [n, v] : values)
-      if (n == name) return v;
-    return std::nullopt;
-  }
-};
-
-Properties read_properties(int fd, uint32_t object_id, uint32_t object_type) {
-  Properties out;
-  PropsPtr props(drmModeObjectGetProperties(fd, object_id, object_type));
-  if (!props) return out;
-  for (uint32_t i = 0; i < props->count_props; ++i) {
-    PropPtr prop(drmModeGetProperty(fd, props->props[i]));
-    if (prop) out.values.emplace_back(prop->name, props->prop_values[i]);
-  }
-  return out;
-}
-
 // The CRTC driving the connector: the legacy encoder link, or, when that is
 // not set, the atomic CRTC_ID property (only listed for atomic clients).
 std::expected<uint32_t, std::string> connector_crtc(int fd, uint32_t connector_id) {
@@ -137,6 +115,42 @@ void keep_one(std::vector<FoundPlane>& found, PlaneType type) {
 }
 
 }  // namespace
+
+std::optional<uint64_t> Properties::get(std::string_view name) const {
+  for (const auto& [n, v] : values)
+    if (n == name) return v;
+  return std::nullopt;
+}
+
+Properties read_properties(int fd, uint32_t object_id, uint32_t object_type, PropertyNames* names) {
+  Properties out;
+  PropsPtr props(drmModeObjectGetProperties(fd, object_id, object_type));
+  if (!props) return out;
+  for (uint32_t i = 0; i < props->count_props; ++i) {
+    uint32_t id = props->props[i];
+    std::string name;
+    if (auto known = names ? names->find(id) : PropertyNames::iterator{}; names && known != names->end()) {
+      name = known->second;
+    } else {
+      PropPtr prop(drmModeGetProperty(fd, id));
+      if (!prop) continue;
+      name = prop->name;
+      if (names) names->emplace(id, name);
+    }
+    out.values.emplace_back(std::move(name), props->prop_values[i]);
+  }
+  return out;
+}
+
+std::vector<uint32_t> primary_plane_ids(int drm_fd) {
+  std::vector<uint32_t> ids;
+  PlaneResPtr res(drmModeGetPlaneResources(drm_fd));
+  if (!res) return ids;
+  for (uint32_t i = 0; i < res->count_planes; ++i)
+    if (read_properties(drm_fd, res->planes[i], DRM_MODE_OBJECT_PLANE).get("type") == DRM_PLANE_TYPE_PRIMARY)
+      ids.push_back(res->planes[i]);
+  return ids;
+}
 
 std::expected<std::vector<Plane>, std::string> read_kms_planes(int drm_fd, uint32_t connector_id) {
   // Without it, primary and cursor planes are hidden from the plane list.

@@ -5,7 +5,10 @@
 
 #include <cstdint>
 #include <expected>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plane_model.hpp"
@@ -15,6 +18,21 @@ namespace tranche::scanout {
 // The planes usable by the CRTC currently driving `connector_id` on `drm_fd`:
 // primary, overlays (zpos order when the driver exposes zpos), cursor.
 std::expected<std::vector<Plane>, std::string> read_kms_planes(int drm_fd, uint32_t connector_id);
+
+// Names of KMS property ids, which are fixed per device: a cache passed to
+// read_properties, so the kernel is asked for each name once.
+using PropertyNames = std::map<uint32_t, std::string>;
+
+// Current values of a KMS object's properties, by name.
+struct Properties {
+  std::vector<std::pair<std::string, uint64_t>> values;
+  std::optional<uint64_t> get(std::string_view name) const;
+};
+// Empty when the object has none or on error.
+Properties read_properties(int drm_fd, uint32_t object_id, uint32_t object_type, PropertyNames* names = nullptr);
+
+// Ids of the device's primary planes (the fd needs DRM_CLIENT_CAP_UNIVERSAL_PLANES).
+std::vector<uint32_t> primary_plane_ids(int drm_fd);
 
 // dev_t of the device behind a DRM fd (0 on error).
 uint64_t drm_fd_device(int drm_fd);
