@@ -81,7 +81,10 @@ std::optional<Feedback> FeedbackPolicy::update(uint64_t surface_id, const Decisi
     state.wanted = wanted;
     state.wanted_since = now_ns;
   }
-  if (now_ns - state.wanted_since < hysteresis_ns_) return std::nullopt;
+  const bool settled = !state.sent_at || now_ns - *state.sent_at >= hysteresis_ns_;
+  const bool offer = wanted.has_scanout() && !current.has_scanout();
+  if (!(offer && settled) && now_ns - state.wanted_since < hysteresis_ns_) return std::nullopt;
+  state.sent_at = now_ns;
   state.sent = std::move(*state.wanted);
   state.wanted.reset();
   return state.sent;
@@ -92,6 +95,9 @@ std::optional<int64_t> FeedbackPolicy::next_change_at() const {
   for (const auto& [id, state] : surfaces_)
     if (state.wanted) {
       int64_t at = state.wanted_since + hysteresis_ns_;
+      // An offer goes as soon as the last change has settled.
+      const bool offer = state.wanted->has_scanout() && !(state.sent && state.sent->has_scanout());
+      if (offer && state.sent_at) at = std::min(at, *state.sent_at + hysteresis_ns_);
       if (!earliest || at < *earliest) earliest = at;
     }
   return earliest;

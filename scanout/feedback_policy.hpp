@@ -52,8 +52,12 @@ class FeedbackPolicy {
   static bool is_candidate(const Decision& decision);
 
   // Called for a surface each time its output composes a frame (`output` null:
-  // not shown anywhere). Returns the feedback to send when it changes: the
-  // wanted feedback must have held for the hysteresis first.
+  // not shown anywhere). Returns the feedback to send when it changes. An offer
+  // of scanout tranches to a surface whose feedback has not changed for the
+  // hysteresis (or ever) is sent at once, so a client reallocates before it has
+  // drawn many frames the planes cannot take; any other change (a withdrawal, a
+  // new target, an offer soon after a change) must have held for the hysteresis
+  // first. A client is thus asked to reallocate at most twice per hysteresis.
   std::optional<Feedback> update(uint64_t surface_id, const Decision& decision,
                                  const OutputPlanes* output, int64_t now_ns);
   // When the earliest pending change matures (the glue re-evaluates then), if any.
@@ -67,6 +71,7 @@ class FeedbackPolicy {
     std::optional<Feedback> sent;
     std::optional<Feedback> wanted;  // differs from sent, pending since wanted_since
     int64_t wanted_since = 0;
+    std::optional<int64_t> sent_at;  // when `sent` was last changed
   };
   int64_t hysteresis_ns_;
   uint64_t main_device_ = 0;

@@ -139,14 +139,11 @@ TEST(Feedback, Candidates) {
   EXPECT_FALSE(FeedbackPolicy::is_candidate({.path = Path::Copied, .plane_id = 0, .reasons = {}}));
 }
 
-TEST(Feedback, ScanoutIsSentOnlyAfterTheHysteresis) {
+TEST(Feedback, TheFirstOfferIsSentAtOnce) {
   FeedbackPolicy p = policy();
   OutputPlanes out = output();
-  EXPECT_EQ(p.update(1, on_primary(), &out, 0), std::nullopt);
-  EXPECT_EQ(p.next_change_at(), kHysteresis);
-  EXPECT_EQ(p.update(1, on_primary(), &out, kHysteresis - 1), std::nullopt);
-  EXPECT_EQ(p.sent(1), nullptr);
-  auto sent = p.update(1, on_primary(), &out, kHysteresis);
+  EXPECT_EQ(p.update(1, shm_composited(), &out, 0), std::nullopt);  // the default it has
+  auto sent = p.update(1, on_primary(), &out, 7 * ms);
   ASSERT_TRUE(sent);
   EXPECT_EQ(*sent, p.scanout_feedback(out));
   ASSERT_NE(p.sent(1), nullptr);
@@ -156,24 +153,10 @@ TEST(Feedback, ScanoutIsSentOnlyAfterTheHysteresis) {
   EXPECT_EQ(p.update(1, on_primary(), &out, 5 * kHysteresis), std::nullopt);
 }
 
-TEST(Feedback, AFlapShorterThanTheHysteresisSendsNothing) {
-  FeedbackPolicy p = policy();
-  OutputPlanes out = output();
-  EXPECT_EQ(p.update(1, on_primary(), &out, 0), std::nullopt);
-  EXPECT_EQ(p.update(1, shm_composited(), &out, 500 * ms), std::nullopt);  // back to the default
-  EXPECT_EQ(p.next_change_at(), std::nullopt);
-  // A new candidacy starts its own wait: not sent at the first one's deadline.
-  EXPECT_EQ(p.update(1, on_primary(), &out, 600 * ms), std::nullopt);
-  EXPECT_EQ(p.update(1, on_primary(), &out, kHysteresis), std::nullopt);
-  EXPECT_EQ(p.next_change_at(), 600 * ms + kHysteresis);
-  EXPECT_TRUE(p.update(1, on_primary(), &out, 600 * ms + kHysteresis));
-}
-
 TEST(Feedback, ScanoutIsWithdrawnAfterTheHysteresis) {
   FeedbackPolicy p = policy();
   OutputPlanes out = output();
-  p.update(1, on_primary(), &out, 0);
-  ASSERT_TRUE(p.update(1, on_primary(), &out, kHysteresis));
+  ASSERT_TRUE(p.update(1, on_primary(), &out, 0));
   const int64_t t = 10 * kHysteresis;
   EXPECT_EQ(p.update(1, shm_composited(), &out, t), std::nullopt);
   EXPECT_EQ(p.next_change_at(), t + kHysteresis);
@@ -183,6 +166,38 @@ TEST(Feedback, ScanoutIsWithdrawnAfterTheHysteresis) {
   ASSERT_TRUE(sent);
   EXPECT_EQ(*sent, p.default_feedback());
   EXPECT_FALSE(p.sent(1)->has_scanout());
+}
+
+TEST(Feedback, AFlapShorterThanTheHysteresisSendsNothing) {
+  FeedbackPolicy p = policy();
+  OutputPlanes out = output();
+  ASSERT_TRUE(p.update(1, on_primary(), &out, 0));
+  const int64_t t = 10 * kHysteresis;
+  EXPECT_EQ(p.update(1, shm_composited(), &out, t), std::nullopt);
+  EXPECT_EQ(p.update(1, on_primary(), &out, t + 500 * ms), std::nullopt);  // back to what it has
+  EXPECT_EQ(p.next_change_at(), std::nullopt);
+  // A new withdrawal starts its own wait: not sent at the first one's deadline.
+  EXPECT_EQ(p.update(1, shm_composited(), &out, t + 600 * ms), std::nullopt);
+  EXPECT_EQ(p.update(1, shm_composited(), &out, t + kHysteresis), std::nullopt);
+  EXPECT_EQ(p.next_change_at(), t + 600 * ms + kHysteresis);
+  EXPECT_TRUE(p.update(1, shm_composited(), &out, t + 600 * ms + kHysteresis));
+}
+
+TEST(Feedback, AnOfferSoonAfterAChangeWaits) {
+  // Offer at 0, withdrawn at 2H; the candidacy is back at once: the new offer
+  // waits until the withdrawal has settled, so the client reallocates at most
+  // twice per hysteresis.
+  FeedbackPolicy p = policy();
+  OutputPlanes out = output();
+  ASSERT_TRUE(p.update(1, on_primary(), &out, 0));
+  p.update(1, shm_composited(), &out, kHysteresis);
+  ASSERT_TRUE(p.update(1, shm_composited(), &out, 2 * kHysteresis));
+  EXPECT_EQ(p.update(1, on_primary(), &out, 2 * kHysteresis + 100 * ms), std::nullopt);
+  EXPECT_EQ(p.next_change_at(), 3 * kHysteresis);
+  EXPECT_EQ(p.update(1, on_primary(), &out, 3 * kHysteresis - 1), std::nullopt);
+  auto sent = p.update(1, on_primary(), &out, 3 * kHysteresis);
+  ASSERT_TRUE(sent);
+  EXPECT_TRUE(sent->has_scanout());
 }
 
 TEST(Feedback, NotShownAnywhereWithdrawsScanout) {
@@ -206,12 +221,12 @@ TEST(Feedback, ZeroHysteresisSendsAtOnce) {
   EXPECT_EQ(*sent, p.default_feedback());
 }
 
-TEST(Feedback, AChangeOfOutputRestartsTheWait) {
+TEST(Feedback, AChangeOfOutputWaitsForTheHysteresis) {
   FeedbackPolicy p = policy();
   OutputPlanes a = output();
   OutputPlanes b = output();
   b.kms_device = 0xe201;
-  p.update(1, on_primary(), &a, 0);
+  ASSERT_TRUE(p.update(1, on_primary(), &a, 0));
   EXPECT_EQ(p.update(1, on_primary(), &b, 400 * ms), std::nullopt);
   EXPECT_EQ(p.next_change_at(), 400 * ms + kHysteresis);
   EXPECT_EQ(p.update(1, on_primary(), &b, kHysteresis), std::nullopt);
@@ -224,8 +239,10 @@ TEST(Feedback, NextChangeIsTheEarliestPendingOne) {
   FeedbackPolicy p = policy();
   OutputPlanes out = output();
   EXPECT_EQ(p.next_change_at(), std::nullopt);
-  p.update(1, on_primary(), &out, 300 * ms);
-  p.update(2, on_primary(), &out, 100 * ms);
+  ASSERT_TRUE(p.update(1, on_primary(), &out, 0));
+  ASSERT_TRUE(p.update(2, on_primary(), &out, 0));
+  p.update(1, shm_composited(), &out, 300 * ms);
+  p.update(2, shm_composited(), &out, 100 * ms);
   p.update(3, shm_composited(), &out, 0);  // wants the default it already has
   EXPECT_EQ(p.next_change_at(), 100 * ms + kHysteresis);
   p.forget(2);
