@@ -223,7 +223,8 @@ json BufferPaths::stats() const {
   }
   return {{"outputs", outputs},
           {"feedback_sends", counters.feedback_sends},
-          {"imports", {{"ok", counters.imports_ok}, {"failed", counters.imports_failed}}}};
+          {"imports", {{"ok", counters.imports_ok}, {"failed", counters.imports_failed},
+                       {"invalid_format", counters.imports_invalid_format}}}};
 }
 
 }  // namespace tranche

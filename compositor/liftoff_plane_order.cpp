@@ -11,7 +11,6 @@
 // other plane, so every overlay is guessed above them, and hands wlroots the
 // plane it created early when wlroots asks for it. Linked into the tranche
 // executable only, like plane_search_budget.cpp.
-#include <dlfcn.h>
 #include <xf86drmMode.h>
 
 extern "C" {
@@ -20,14 +19,12 @@ extern "C" {
 
 #include <map>
 
+#include "interpose.hpp"
 #include "scanout/kms_planes.hpp"
 
 namespace {
 
-template <typename Fn>
-Fn next_symbol(const char* name) {
-  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
-}
+using tranche::next_symbol;
 
 struct Device {
   int fd;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <xf86drm.h>
 
+#include "dmabuf_params.hpp"
 #include "renderer_info.hpp"
 #include "scanout/kms_planes.hpp"
 #include "server.hpp"
@@ -129,10 +130,12 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
     return nullptr;
   }
   wlr_linux_dmabuf_v1_set_check_dmabuf_callback(dmabuf->wlr_, &LinuxDmabuf::check_import, dmabuf.get());
+  set_advertised_dmabuf_formats(&dmabuf->render_formats_, &counters);
   return dmabuf;
 }
 
 LinuxDmabuf::~LinuxDmabuf() {  // the global goes with the display
+  set_advertised_dmabuf_formats(nullptr, nullptr);
   if (map_check_fd_ >= 0) close(map_check_fd_);
 }
 

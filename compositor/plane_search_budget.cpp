@@ -9,7 +9,6 @@
 // library's for libwlroots) and forwards to libliftoff with the configured
 // budget. Linked into the tranche executable only; tests that embed the server
 // (WLCS) never use the DRM backend.
-#include <dlfcn.h>
 #include <xf86drmMode.h>
 
 extern "C" {
@@ -19,6 +18,7 @@ extern "C" {
 #include <atomic>
 #include <cstdint>
 
+#include "interpose.hpp"
 #include "plane_search_budget.hpp"
 
 namespace {
@@ -32,7 +32,7 @@ void set_plane_search_budget(int milliseconds) { budget_ns = int64_t{millisecond
 
 extern "C" __attribute__((visibility("default"))) int liftoff_output_apply(
     liftoff_output* output, drmModeAtomicReq* req, uint32_t flags, const liftoff_output_apply_options* options) {
-  static ApplyFn real = reinterpret_cast<ApplyFn>(dlsym(RTLD_NEXT, "liftoff_output_apply"));
+  static ApplyFn real = tranche::next_symbol<ApplyFn>("liftoff_output_apply");
   if (!real) return -38;  // -ENOSYS: libliftoff is not loaded, nothing to forward to
   liftoff_output_apply_options ours{};
   if (!options && budget_ns > 0) {

@@ -20,6 +20,7 @@ struct GlobalCounters {
   uint64_t feedback_sends = 0;  // per-surface feedback changes sent
   uint64_t imports_ok = 0;      // dma-buf import tests that passed
   uint64_t imports_failed = 0;  // ... and failed (the client got `failed` or an error)
+  uint64_t imports_invalid_format = 0;  // params refused: format/modifier never advertised
 };
 
 }  // namespace tranche::scanout

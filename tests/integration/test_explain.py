@@ -53,7 +53,7 @@ def test():
         h.check(o["name"] == "HEADLESS-1" and o["frames"] > 0 and o["frames"] == o["frames_composited"]
                 and o["frames_primary"] == 0 and o["overlay_assignments"] == 0,
                 f"stats on a plane-less output: {o}")
-        h.check(stats["imports"] == {"ok": 0, "failed": 0} and stats["feedback_sends"] == 0, f"stats: {stats}")
+        h.check(stats["imports"] == {"ok": 0, "failed": 0, "invalid_format": 0} and stats["feedback_sends"] == 0, f"stats: {stats}")
 
         # The people's version names the window and its reasons.
         text = comp.ctl("explain")

@@ -41,12 +41,6 @@ from vmlib import (Crc, Tap, Tranche, argb_u16, describe_planes, explain_surface
                    kms_state, pixels_other_than, read_fb, scanout_tranches, to_argb_u16, tranche_json,
                    unused_byte_values, vkms_compose_crc, wait_for_explain, wait_for_feedback)
 
-# Known gaps, reported as TAP TODO when their checks fail (see the issue 4 note):
-# - linux-dmabuf v4 wants invalid_format for a format/modifier pair that was not
-#   advertised; wlroots 0.18's params code answers failed / invalid_wl_buffer
-#   and gives the compositor no way to raise invalid_format.
-WLROOTS_INVALID_FORMAT = "wlroots 0.18 linux-dmabuf cannot raise invalid_format for unadvertised pairs"
-
 CONFIG = "/tmp/tranche-vm-scanout.toml"
 HYSTERESIS_MS = 1000
 X_BYTE = 0x5A
@@ -560,8 +554,7 @@ def run_bad(tap, t, cases, immed, expect_for) -> bool:
                        f"bad import {case} ({mode}): a clean outcome (created and shown, or failed)", f"{lines}")
             else:
                 tap.ok(got in expected, f"bad import {case} ({mode}): {' or '.join(sorted(expected))} as the spec says",
-                       f"got {got}; client lines {lines}",
-                       known_bug=WLROOTS_INVALID_FORMAT if case in ("bad-format", "bad-modifier") else None)
+                       f"got {got}; client lines {lines}")
     finally:
         client.stop()
     return alive
@@ -582,6 +575,11 @@ def check_bad_imports(tap, t):
     stats = tranche_json(t, "stats")
     tap.ok(stats["imports"]["failed"] > stats_before["imports"]["failed"],
            "stats count failed imports", f"before {stats_before['imports']}, after {stats['imports']}")
+    # bad-format and bad-modifier, by create and by create_immed (tranche raises
+    # invalid_format itself: compositor/dmabuf_params.cpp).
+    tap.ok(stats["imports"]["invalid_format"] - stats_before["imports"]["invalid_format"] == 4,
+           "stats count the 4 params refused with invalid_format",
+           f"before {stats_before['imports']}, after {stats['imports']}")
     return True
 
 
