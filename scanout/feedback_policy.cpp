@@ -20,12 +20,10 @@ bool Feedback::has_scanout() const {
 void FeedbackPolicy::set_render(uint64_t main_device, FormatSet render_formats) {
   main_device_ = main_device;
   render_formats_ = std::move(render_formats);
-}
-
-Feedback FeedbackPolicy::default_feedback() const {
-  return {.main_device = main_device_,
-          .tranches = {{.kind = Tranche::Kind::Render, .target_device = main_device_,
-                        .scanout = false, .formats = render_formats_}}};
+  default_ = {.main_device = main_device_,
+              .tranches = {{.kind = Tranche::Kind::Render, .target_device = main_device_,
+                            .scanout = false, .formats = render_formats_}}};
+  memos_.clear();
 }
 
 Feedback FeedbackPolicy::scanout_feedback(const OutputPlanes& output) const {
@@ -63,16 +61,27 @@ bool FeedbackPolicy::is_candidate(const Decision& decision) {
   }
 }
 
+const Feedback& FeedbackPolicy::wanted_scanout_feedback(const OutputPlanes& output) {
+  for (const Memo& memo : memos_)
+    if (memo.kms_device == output.kms_device && memo.other_device == output.other_device &&
+        memo.overlays_supported == output.overlays_supported && memo.planes == output.planes)
+      return memo.feedback;
+  if (memos_.size() >= 16) memos_.clear();  // outputs come and go; a handful are live
+  memos_.push_back({output.kms_device, output.other_device, output.overlays_supported, output.planes,
+                    scanout_feedback(output)});
+  return memos_.back().feedback;
+}
+
 std::optional<Feedback> FeedbackPolicy::update(uint64_t surface_id, const Decision& decision,
                                                const OutputPlanes* output, int64_t now_ns) {
-  Feedback wanted = output && is_candidate(decision) ? scanout_feedback(*output) : default_feedback();
+  const Feedback& wanted = output && is_candidate(decision) ? wanted_scanout_feedback(*output) : default_;
   auto it = surfaces_.find(surface_id);
   if (it == surfaces_.end()) {
-    if (wanted == default_feedback()) return std::nullopt;  // nothing to track
+    if (wanted == default_) return std::nullopt;  // nothing to track
     it = surfaces_.emplace(surface_id, SurfaceState{}).first;
   }
   SurfaceState& state = it->second;
-  const Feedback current = state.sent.value_or(default_feedback());
+  const Feedback& current = state.sent ? *state.sent : default_;
   if (wanted == current) {
     state.wanted.reset();  // a flap back before the hysteresis: nothing is sent
     return std::nullopt;

@@ -17,6 +17,7 @@ struct Plane {
   uint32_t id = 0;  // KMS plane object id
   PlaneType type = PlaneType::Overlay;
   FormatSet formats;  // what it scans out; implicit-modifier-only planes list kModifierInvalid
+  bool operator==(const Plane&) const = default;
 };
 
 struct Rect {

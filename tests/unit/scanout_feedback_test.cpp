@@ -282,3 +282,19 @@ TEST(Feedback, PlannerDecisionsDriveTheFeedback) {
   EXPECT_EQ(*one, p.scanout_feedback(out));
   EXPECT_EQ(p.update(2, plan.decisions[2], &out, 0), std::nullopt);
 }
+
+TEST(Feedback, ChangedPlaneFormatsChangeTheOffer) {
+  // The policy remembers each output's tranches; a plane model with other
+  // formats (a mode set or hot-plug rebuilt it) must not get the old ones.
+  FeedbackPolicy p = policy(0);
+  OutputPlanes out = output();
+  auto first = p.update(1, on_primary(), &out, 0);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->tranches[0].formats.has(kAR24, kModifierLinear));
+  out.planes[0].formats = formats({kXR24});
+  auto second = p.update(1, on_primary(), &out, 1);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, p.scanout_feedback(out));
+  EXPECT_FALSE(second->tranches[0].formats.has(kAR24, kModifierLinear));
+  EXPECT_EQ(p.update(1, on_primary(), &out, 2), std::nullopt);
+}
