@@ -30,11 +30,14 @@ FrameScheduler::Nanos FrameScheduler::client_budget() const {
   return std::clamp(budget, kMillisecond, period_ - kMillisecond);
 }
 
-FrameScheduler::Plan FrameScheduler::on_frame(Nanos now) const {
+FrameScheduler::Plan FrameScheduler::on_frame(Nanos now) {
   switch (mode_) {
     case Mode::Vblank: {
       Nanos composite_at = now + period_ - render_budget();
-      return {composite_at, composite_at - client_budget()};
+      bool already_planned = composite_due_ >= 0;
+      if (already_planned) composite_at = std::min(composite_at, composite_due_);
+      composite_due_ = composite_at;
+      return {composite_at, composite_at - client_budget(), already_planned};
     }
     case Mode::PresentOnCommit:
       // The next tick comes one period after this commit: have clients draw before it.

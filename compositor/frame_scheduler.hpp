@@ -29,6 +29,10 @@ class FrameScheduler {
   struct Plan {
     Nanos composite_at;
     Nanos frame_done_at;  // may be earlier than now: send at once
+    // The frame event came while a composition was already planned: its frame
+    // callbacks are armed or sent already, and one batch per frame is enough
+    // (a second would have clients draw twice per refresh, once for nothing).
+    bool already_planned = false;
   };
 
   static constexpr Nanos kMillisecond = 1'000'000;
@@ -44,7 +48,12 @@ class FrameScheduler {
   Nanos period() const { return period_; }
 
   // The output is ready for a new frame (page flip done, or headless frame tick).
-  Plan on_frame(Nanos now) const;
+  // A frame event while a composition is already planned (wlroots sends idle
+  // frame events whenever a client commits between flips) keeps the planned
+  // time: pushing it back each time would let a fast client starve the output.
+  Plan on_frame(Nanos now);
+  // The planned composition runs now (call before composing).
+  void composition_started() { composite_due_ = -1; }
 
   // PresentOnCommit: a commit at `committed_at` starts the next period, so the
   // clients' callbacks go one period later, less the client budget.
@@ -78,6 +87,7 @@ class FrameScheduler {
   int client_next_ = 0;
   Nanos frame_done_at_ = -1;
   Nanos latest_commit_delay_ = -1;  // within the current frame-callback interval
+  Nanos composite_due_ = -1;        // a planned composition that has not run yet
 };
 
 }  // namespace tranche

@@ -149,7 +149,7 @@ void Server::register_ipc_commands() {
                         result["explicit_sync"] = explicit_sync ? explicit_sync->describe() : json(nullptr);
                         return std::expected<json, std::string>(result);
                       });
-  ipc_dispatcher_.add("stats", "counters: frames per path, plane assignments, test-commit failures, feedback, imports",
+  ipc_dispatcher_.add("stats", "counters: frames per path, plane assignments, test-commit failures, feedback, imports, pacing",
                       [this](const json&) { return std::expected<json, std::string>(buffer_paths->stats()); });
   ipc_dispatcher_.add("reload", "re-read the configuration file", [this](const json&) -> std::expected<json, std::string> {
     if (auto result = reload_config(); !result) return std::unexpected(result.error());

@@ -176,6 +176,7 @@ void Output::update_refresh() {
 
 // The output can take a new frame: plan composition and frame callbacks.
 void Output::handle_frame() {
+  ++pacing.frame_events;
   update_refresh();
   int64_t now = monotonic_now();
   // Callbacks whose time has come but whose timer has not fired yet (both were
@@ -185,7 +186,7 @@ void Output::handle_frame() {
     send_frame_done();
   }
   FrameScheduler::Plan plan = scheduler.on_frame(now);
-  if (scheduler.mode() == FrameScheduler::Mode::Vblank) arm_frame_done(plan.frame_done_at);
+  if (scheduler.mode() == FrameScheduler::Mode::Vblank && !plan.already_planned) arm_frame_done(plan.frame_done_at);
   if (plan.composite_at <= now) composite();
   else composite_timer_.arm_at(plan.composite_at);
 }
@@ -198,11 +199,16 @@ void Output::arm_frame_done(int64_t at) {
 }
 
 void Output::composite() {
+  scheduler.composition_started();
+  composite_timer_.disarm();
   if (!scene_output) return;
   int64_t start = monotonic_now();
   // Nothing is committed when nothing changed.
+  bool had_news = wlr->needs_frame || pixman_region32_not_empty(&scene_output->pending_commit_damage);
   bool committed = planes_->commit_frame();
   int64_t end = monotonic_now();
+  if (!had_news) ++pacing.empty_compositions;
+  else if (!committed) ++pacing.commit_failures;
   if (committed) scheduler.composited(end - start);
 
   if (committed && scheduler.mode() == FrameScheduler::Mode::PresentOnCommit) {
@@ -227,6 +233,7 @@ void Output::send_frame_done() {
   timespec ts{static_cast<time_t>(now / 1'000'000'000), static_cast<long>(now % 1'000'000'000)};
   wlr_scene_output_send_frame_done(scene_output, &ts);
   scheduler.frame_done_sent(now);
+  ++pacing.frame_callbacks;
 }
 
 }  // namespace tranche

@@ -34,6 +34,15 @@ class Output {
   wlr_scene_output* scene_output = nullptr;
   FrameScheduler scheduler;
 
+  // How the frame loop ran (tranchectl stats): a frame rate far below the
+  // refresh with many empty compositions means clients, not tranche, were late.
+  struct Pacing {
+    uint64_t frame_events = 0;         // the output could take a frame (flip done or idle)
+    uint64_t empty_compositions = 0;   // a composition found nothing new to show
+    uint64_t commit_failures = 0;      // a frame with something to show was refused
+    uint64_t frame_callbacks = 0;      // batches of frame callbacks sent to clients
+  } pacing;
+
   // How this output's frames use its KMS planes (tranchectl explain).
   OutputPlanes& planes() { return *planes_; }
   const OutputPlanes& planes() const { return *planes_; }

@@ -515,6 +515,10 @@ ipc::json OutputPlanes::stats() const {
           {"overlay_assignments", c.overlay_assignments},
           {"cursor_plane_frames", c.cursor_plane_frames},
           {"test_commit_failures", c.test_commit_failures},
+          {"pacing", {{"frame_events", output_.pacing.frame_events},
+                      {"empty_compositions", output_.pacing.empty_compositions},
+                      {"commit_failures", output_.pacing.commit_failures},
+                      {"frame_callbacks", output_.pacing.frame_callbacks}}},
           {"copy", output_.copy() ? output_.copy()->describe_paths() : ipc::json(nullptr)}};
 }
 

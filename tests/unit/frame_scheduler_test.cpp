@@ -27,6 +27,26 @@ TEST(FrameScheduler, VblankCompositesJustBeforeTheNextVblank) {
   EXPECT_GT(plan.frame_done_at, 0);
 }
 
+TEST(FrameScheduler, AFrameEventBeforeThePlannedCompositionKeepsItsTime) {
+  FrameScheduler s(Mode::Vblank, kPeriod);
+  for (int i = 0; i < 5; ++i) s.composited(3 * ms);
+  auto planned = s.on_frame(0);
+  EXPECT_FALSE(planned.already_planned);
+  // Idle frame events (a client committed between flips) must not push the
+  // composition back, or a client committing every few ms starves the output.
+  for (FrameScheduler::Nanos t = 2 * ms; t < planned.composite_at; t += 2 * ms) {
+    auto again = s.on_frame(t);
+    EXPECT_EQ(again.composite_at, planned.composite_at) << "at " << t;
+    EXPECT_EQ(again.frame_done_at, planned.frame_done_at) << "at " << t;
+    EXPECT_TRUE(again.already_planned) << "at " << t;  // no second batch of callbacks
+  }
+  // Once it ran, the next frame event plans afresh.
+  s.composition_started();
+  auto next = s.on_frame(20 * ms);
+  EXPECT_EQ(next.composite_at, 20 * ms + kPeriod - s.render_budget());
+  EXPECT_FALSE(next.already_planned);
+}
+
 TEST(FrameScheduler, RenderBudgetFollowsTheSlowestRecentFrameThenForgetsIt) {
   FrameScheduler s(Mode::Vblank, kPeriod);
   s.composited(9 * ms);

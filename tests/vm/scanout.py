@@ -224,8 +224,29 @@ def check_fullscreen(tap, t, card_dev, main_device, size, stats_before):
                and stats["feedback_sends"] > stats_before["feedback_sends"] and stats["imports"]["ok"] >= 3,
                f"{name}: stats count primary frames, primary assignments, feedback sends, imports",
                f"before {stats_before}, after {stats}")
+        check_pacing(tap, t, client, name)
     finally:
         client.stop()
+
+
+def check_pacing(tap, t, client, name, seconds=3.0):
+    """A client redrawing at every frame callback gets one callback per output
+    frame: not two (a second batch per refresh had it draw twice, once for
+    nothing), and its commits do not keep the output from composing (idle frame
+    events used to push the planned composition back: 26 output frames against
+    431 client frames in 4 s)."""
+    def client_frames():
+        return sum(1 for line in client.lines if line.startswith("frame "))
+    client._pump(0.01)
+    out0, frames0 = tranche_json(t, "stats")["outputs"][0], client_frames()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        client._pump(0.05)
+    out1, frames1 = tranche_json(t, "stats")["outputs"][0], client_frames()
+    shown, drawn = out1["frames"] - out0["frames"], frames1 - frames0
+    tap.ok(shown >= 10 and drawn <= 1.25 * shown + 5,
+           f"{name}: one frame callback per output frame, and the output keeps up with the client",
+           f"in {seconds} s: {shown} output frames, {drawn} client frames; pacing {out1.get('pacing')}")
 
 
 def expected_window_crc(t, state, size, client_plane, colour, x, y, w, h):
