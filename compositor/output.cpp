@@ -204,10 +204,10 @@ void Output::composite() {
   if (!scene_output) return;
   int64_t start = monotonic_now();
   // Nothing is committed when nothing changed.
-  bool had_news = wlr->needs_frame || pixman_region32_not_empty(&scene_output->pending_commit_damage);
+  bool due = planes_->frame_due();
   bool committed = planes_->commit_frame();
   int64_t end = monotonic_now();
-  if (!had_news) ++pacing.empty_compositions;
+  if (!due) ++pacing.empty_compositions;
   else if (!committed) ++pacing.commit_failures;
   if (committed) scheduler.composited(end - start);
 

@@ -163,11 +163,15 @@ void OutputPlanes::collect(std::vector<Candidate>& candidates, std::vector<Eleme
   visit(visit, &output_.server.scene->tree.node, 0, 0);
 }
 
+bool OutputPlanes::frame_due() const {
+  wlr_scene_output* so = output_.scene_output;
+  return so && (output_.wlr->needs_frame || pixman_region32_not_empty(&so->pending_commit_damage));
+}
+
 bool OutputPlanes::commit_frame() {
   wlr_scene_output* so = output_.scene_output;
   wlr_output* o = output_.wlr;
-  if (!so) return false;
-  if (!o->needs_frame && !pixman_region32_not_empty(&so->pending_commit_damage)) return false;
+  if (!frame_due()) return false;
   // Mode changes by output management or a nested host come here unannounced.
   if (model_.width != o->width || model_.height != o->height) refresh_model();
 

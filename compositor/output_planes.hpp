@@ -27,6 +27,8 @@ class OutputPlanes {
 
   // Re-reads the planes after a mode or enable change.
   void refresh_model();
+  // Whether a frame is due: something changed since the last commit.
+  bool frame_due() const;
   // Composes and commits a frame if one is due; returns whether it committed.
   bool commit_frame();
 

@@ -38,8 +38,8 @@ import subprocess
 import time
 
 from vmlib import (Crc, Tap, Tranche, argb_u16, describe_planes, explain_surface, feedback_events,
-                   kms_state, pixels_other_than, read_fb, scanout_tranches, to_argb_u16, tranche_json,
-                   unused_byte_values, vkms_compose_crc, wait_for_explain, wait_for_feedback)
+                   frame_callback_times, kms_state, pixels_other_than, read_fb, scanout_tranches, to_argb_u16,
+                   tranche_json, unused_byte_values, vkms_compose_crc, wait_for_explain, wait_for_feedback)
 
 CONFIG = "/tmp/tranche-vm-scanout.toml"
 HYSTERESIS_MS = 1000
@@ -179,8 +179,7 @@ def check_fullscreen(tap, t, card_dev, main_device, size, stats_before):
             # after the first commit. An offer held for the hysteresis would
             # come after the client's frame callbacks of a whole second.
             first = mapped_time(client)
-            callbacks = [float(line.split()[2]) for line in client.lines if line.startswith("frame ")]
-            early = [ms for ms in callbacks if ms < event["time_ms"]]
+            early = [ms for ms in frame_callback_times(client) if ms < event["time_ms"]]
             tap.ok(first is not None and (event["time_ms"] - first < HYSTERESIS_MS or len(early) <= 1),
                    f"{name}: the first offer of scanout tranches comes at once, without waiting for the "
                    f"hysteresis ({HYSTERESIS_MS} ms)",
@@ -241,14 +240,11 @@ def check_pacing(tap, t, client, name, seconds=3.0):
     nothing), and its commits do not keep the output from composing (idle frame
     events used to push the planned composition back: 26 output frames against
     431 client frames in 4 s)."""
-    def client_frames():
-        return sum(1 for line in client.lines if line.startswith("frame "))
-    client._pump(0.01)
-    out0, frames0 = tranche_json(t, "stats")["outputs"][0], client_frames()
+    out0, frames0 = tranche_json(t, "stats")["outputs"][0], len(frame_callback_times(client))
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         client._pump(0.05)
-    out1, frames1 = tranche_json(t, "stats")["outputs"][0], client_frames()
+    out1, frames1 = tranche_json(t, "stats")["outputs"][0], len(frame_callback_times(client))
     shown, drawn = out1["frames"] - out0["frames"], frames1 - frames0
     tap.ok(shown >= 10 and drawn <= 1.25 * shown + 5,
            f"{name}: one frame callback per output frame, and the output keeps up with the client",

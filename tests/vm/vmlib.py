@@ -950,6 +950,13 @@ def feedback_events(process: Process, scope: str | None = None) -> list[dict]:
     return events
 
 
+def frame_callback_times(process: Process) -> list[float]:
+    """CLOCK_MONOTONIC ms of each frame callback tests/clients/dmabuf-client
+    printed so far ("frame N T" lines, when it redraws)."""
+    process.output()  # read what is there
+    return [float(line.split()[2]) for line in process.lines if line.startswith("frame ")]
+
+
 def scanout_tranches(event: dict, target_device: int | None = None) -> list[dict]:
     """The tranches of a feedback event with the scanout flag (1), optionally
     only those for target_device."""
