@@ -1,6 +1,10 @@
 // The compositor's IPC commands: what `tranchectl` can ask for.
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include "buffer_paths.hpp"
 #include "explicit_sync.hpp"
 #include "layer_shell.hpp"
@@ -155,6 +159,25 @@ void Server::register_ipc_commands() {
     if (auto result = reload_config(); !result) return std::unexpected(result.error());
     return json{{"reloaded", true}};
   });
+  ipc_dispatcher_.add("env", "the environment tranche gives its clients: WAYLAND_DISPLAY, DISPLAY, TRANCHE_IPC_SOCKET",
+                      [this](const json&) {
+                        json env = json::object();
+                        for (const char* name : {"WAYLAND_DISPLAY", "DISPLAY", ipc::kSocketEnv}) {
+                          const char* value = getenv(name);
+                          env[name] = value ? json(value) : json(nullptr);
+                        }
+                        if (!xwayland_) env["DISPLAY"] = nullptr;  // a nested X11 backend's host display is not ours
+                        return std::expected<json, std::string>(env);
+                      });
+  ipc_dispatcher_.add("exec", "run a shell command with tranche's environment, detached (args: command)",
+                      [this](const json& args) -> std::expected<json, std::string> {
+                        auto command = args.find("command");
+                        if (command == args.end() || !command->is_string() || command->get<std::string>().empty())
+                          return std::unexpected("exec needs a non-empty string argument \"command\"");
+                        pid_t pid = spawn(command->get<std::string>());
+                        if (pid < 0) return std::unexpected("cannot start the command: " + std::string(strerror(errno)));
+                        return json{{"pid", pid}};
+                      });
   ipc_dispatcher_.add("quit", "exit tranche", [this](const json&) {
     terminate();
     return std::expected<json, std::string>(json{{"quitting", true}});

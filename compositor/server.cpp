@@ -258,17 +258,17 @@ std::expected<void, std::string> Server::start() {
     setenv(ipc::kSocketEnv, path.c_str(), 1);
   }
 
-  // 8. Signals: SIGTERM/SIGINT end the loop cleanly; children are reaped.
+  // 8. Signals: SIGTERM/SIGINT end the loop cleanly; our own children are reaped.
   auto on_terminate = [](int, void* data) {
     static_cast<Server*>(data)->terminate();
     return 0;
   };
   sigterm_ = wl_event_loop_add_signal(loop, SIGTERM, on_terminate, this);
   sigint_ = wl_event_loop_add_signal(loop, SIGINT, on_terminate, this);
-  sigchld_ = wl_event_loop_add_signal(loop, SIGCHLD, [](int, void*) {
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {}
+  sigchld_ = wl_event_loop_add_signal(loop, SIGCHLD, [](int, void* data) {
+    static_cast<Server*>(data)->reap_children();
     return 0;
-  }, nullptr);
+  }, this);
 
   TLOG(WLR_INFO, "running on WAYLAND_DISPLAY=%s (backend %s)", socket_name.c_str(), backend_name);
   run_startup_commands();
@@ -467,11 +467,13 @@ int Server::run() {
 
 void Server::terminate() { wl_display_terminate(display); }
 
-void Server::spawn(const std::string& command) {
+pid_t Server::spawn(const std::string& command) {
   pid_t pid = fork();
   if (pid < 0) {
-    TLOG(WLR_ERROR, "cannot start '%s': %s", command.c_str(), strerror(errno));
-    return;
+    int err = errno;
+    TLOG(WLR_ERROR, "cannot start '%s': %s", command.c_str(), strerror(err));
+    errno = err;
+    return -1;
   }
   if (pid == 0) {
     setsid();
@@ -481,7 +483,24 @@ void Server::spawn(const std::string& command) {
     execl("/bin/sh", "/bin/sh", "-c", command.c_str(), nullptr);
     _exit(127);
   }
+  children_.insert(pid);
   TLOG(WLR_INFO, "started '%s' (pid %d)", command.c_str(), pid);
+  return pid;
+}
+
+// Only the children spawn() started: wlroots waits for its own (the Xwayland
+// launcher), and waitpid(-1) here made its wait fail and Xwayland's start abort.
+void Server::reap_children() {
+  for (auto it = children_.begin(); it != children_.end();) {
+    int status = 0;
+    pid_t done = waitpid(*it, &status, WNOHANG);
+    if (done == *it || (done < 0 && errno == ECHILD)) {
+      TLOG(WLR_DEBUG, "child %d ended (status %d)", *it, status);
+      it = children_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Server::run_startup_commands() {
@@ -554,6 +573,19 @@ Output* Server::output_of(wlr_output* output) { return output ? static_cast<Outp
 
 Output* Server::output_at(double lx, double ly) {
   return output_of(wlr_output_layout_output_at(output_layout, lx, ly));
+}
+
+std::vector<placement::Rect> Server::window_frames(const SceneObject* except) const {
+  std::vector<placement::Rect> frames;
+  for (View* view : views_)
+    if (view != except && view->mapped()) frames.push_back(view->frame());
+  if (xwayland_)
+    for (XwaylandSurface* surface : xwayland_->surfaces()) {
+      if (surface == except || !surface->mapped() || surface->xsurface->override_redirect) continue;
+      wlr_box g = surface->geometry();
+      frames.push_back({g.x, g.y, g.width, g.height});
+    }
+  return frames;
 }
 
 Output* Server::focused_output() {

@@ -5,13 +5,17 @@
 #include <expected>
 #include <list>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "config/config.hpp"
 #include "ipc/ipc.hpp"
 #include "listener.hpp"
 #include "options.hpp"
+#include "placement.hpp"
 #include "wlr.hpp"
 
 namespace tranche {
@@ -55,7 +59,8 @@ class Server {
   void terminate();
 
   // Runs `command` with `sh -c` in a new session, with this instance's environment.
-  void spawn(const std::string& command);
+  pid_t spawn(const std::string& command);  // detached, with our environment; -1 (errno) on failure
+  void reap_children();
 
   // Configuration.
   std::expected<void, std::string> reload_config();
@@ -64,6 +69,8 @@ class Server {
 
   // Views, front (top of the stack) first.
   std::list<View*>& views() { return views_; }
+  // Frames of the mapped windows (xdg and X11), topmost first, but `except`: what a new one is placed among.
+  std::vector<placement::Rect> window_frames(const SceneObject* except) const;
   View* focused_view() const;
   void focus_view(View* view);
   void cycle_focus();
@@ -133,6 +140,7 @@ class Server {
   std::unique_ptr<Xwayland> xwayland_;
   ipc::Dispatcher ipc_dispatcher_;
   std::unique_ptr<ipc::Server> ipc_server_;
+  std::set<pid_t> children_;  // started by spawn(), reaped on SIGCHLD
   uint64_t surface_ids_ = 0;
   bool overlays_enabled_ = false;
   wl_event_source* sigterm_ = nullptr;

@@ -182,15 +182,26 @@ void View::fit_to_output() {
   }
 }
 
+placement::Rect View::frame() const {
+  wlr_box g = geometry();
+  int top = decoration_.visible() ? Decoration::kTitleHeight + Decoration::kBorder : 0;
+  int side = decoration_.visible() ? Decoration::kBorder : 0;
+  return {g.x - side, g.y - top, g.width + 2 * side, g.height + top + side};
+}
+
 void View::place_initially() {
   Output* out = server.focused_output();
   if (!out) return;
-  wlr_box area = out->usable_area();
+  wlr_box a = out->usable_area();
+  placement::Rect area{a.x, a.y, a.width, a.height}, f = frame();
+  View* parent = nullptr;
+  for (View* view : server.views())
+    if (view != this && view->mapped() && toplevel->parent && view->toplevel == toplevel->parent) parent = view;
+  placement::Point p = parent ? placement::centre_on(parent->frame(), area, f.width, f.height)
+                              : placement::place(area, f.width, f.height, server.window_frames(this));
+  // frame() is relative to the geometry's corner by the decoration's size.
   wlr_box g = geometry();
-  int top = decoration_.visible() ? Decoration::kTitleHeight + Decoration::kBorder : 0;
-  int x = area.x + (area.width - g.width) / 2;
-  int y = area.y + (area.height - g.height + top) / 2;
-  move_to(std::max(x, area.x), std::max(y, area.y + top));
+  move_to(p.x + (g.x - f.x), p.y + (g.y - f.y));
 }
 
 void View::handle_commit() {

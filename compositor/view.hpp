@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "decoration.hpp"
+#include "placement.hpp"
 #include "listener.hpp"
 #include "server.hpp"
 
@@ -20,6 +21,7 @@ class View : public SceneObject {
 
   // Window geometry (content, without decorations) in layout coordinates.
   wlr_box geometry() const;
+  placement::Rect frame() const;  // geometry with the decorations, in layout coordinates
   void move_to(int x, int y);
   void set_size(int width, int height);
   void set_activated(bool activated);

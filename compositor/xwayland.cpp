@@ -73,11 +73,13 @@ void XwaylandSurface::handle_map() {
   tree_->node.data = static_cast<SceneObject*>(this);
   int x = xsurface->x, y = xsurface->y;
   if (!xsurface->override_redirect && x == 0 && y == 0) {
-    // Unplaced windows are centred like Wayland ones.
+    // Unplaced windows are placed like Wayland ones.
     if (Output* output = server.focused_output()) {
-      wlr_box area = output->usable_area();
-      x = area.x + (area.width - xsurface->width) / 2;
-      y = area.y + (area.height - xsurface->height) / 2;
+      wlr_box a = output->usable_area();
+      placement::Point p =
+          placement::place({a.x, a.y, a.width, a.height}, xsurface->width, xsurface->height, server.window_frames(this));
+      x = p.x;
+      y = p.y;
       wlr_xwayland_surface_configure(xsurface, x, y, xsurface->width, xsurface->height);
     }
   }

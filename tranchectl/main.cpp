@@ -338,6 +338,33 @@ bool is_acknowledgement(const json& result) {
   return true;
 }
 
+// 'ab c' -> "'ab c'": one word for sh, whatever it contains.
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// `exec CMD...`: one word is a shell command line as is, several are quoted and joined.
+std::string exec_command_line(const std::vector<std::string>& words) {
+  if (words.size() == 1) return words[0];
+  std::string line;
+  for (const auto& word : words) line += (line.empty() ? "" : " ") + shell_quote(word);
+  return line;
+}
+
+// `env`: assignments for `eval "$(tranchectl env)"`; an unset variable is unset.
+void print_env(const json& env) {
+  for (const auto& [name, value] : env.items()) {
+    if (value.is_string())
+      std::cout << "export " << name << '=' << shell_quote(value.get<std::string>()) << '\n';
+    else
+      std::cout << "unset " << name << '\n';
+  }
+}
+
 void print_human(const std::string& command, const json& result) {
   if (result.is_array() && command == "outputs") {
     for (size_t i = 0; i < result.size(); ++i) {
@@ -348,6 +375,8 @@ void print_human(const std::string& command, const json& result) {
     for (const auto& surface : result) print_surface(surface);
   } else if (result.is_object() && command == "explain") {
     print_explain(result);
+  } else if (result.is_object() && command == "env") {
+    print_env(result);
   } else if (result.is_array() && command == "help") {
     print_help(result);
   } else if (is_acknowledgement(result)) {
@@ -360,7 +389,12 @@ void print_human(const std::string& command, const json& result) {
 // ---- command line ----
 
 int run(const Options& opt) {
-  auto args = parse_args(opt.args);
+  if (opt.command == "exec" && opt.args.empty()) {
+    std::cerr << "tranchectl: exec needs a command\nRun with --help for more information.\n";
+    return kUsage;
+  }
+  auto args = opt.command == "exec" ? std::expected<json, std::string>(json{{"command", exec_command_line(opt.args)}})
+                                    : parse_args(opt.args);
   if (!args) {
     std::cerr << "tranchectl: " << args.error() << "\nRun with --help for more information.\n";
     return kUsage;
@@ -388,8 +422,27 @@ int run(const Options& opt) {
 
 }  // namespace
 
+// Index of the first word that is not one of our options (the command), or argc.
+int command_index(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return i + 1;
+    if (a == "--socket" || a == "--timeout") { ++i; continue; }
+    if (a.starts_with("-")) continue;
+    return i;
+  }
+  return argc;
+}
+
 int main(int argc, char** argv) {
   Options opt;
+  // exec's words are the command's, options included: CLI11 never sees them.
+  std::vector<std::string> exec_words;
+  if (int i = command_index(argc, argv); i < argc && std::string_view(argv[i]) == "exec") {
+    int first = i + 1 < argc && std::string_view(argv[i + 1]) == "--" ? i + 2 : i + 1;
+    exec_words.assign(argv + first, argv + argc);
+    argc = i + 1;
+  }
   CLI::App app{"Query and control a running tranche compositor.", "tranchectl"};
   app.set_version_flag("--version", "tranchectl " TRANCHE_VERSION);
   app.add_option("--socket", opt.socket, "IPC socket (default: $TRANCHE_IPC_SOCKET, else the one of $WAYLAND_DISPLAY)")
@@ -399,14 +452,16 @@ int main(int argc, char** argv) {
       ->type_name("SECONDS")
       ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
-  app.add_option("COMMAND", opt.command, "outputs, surfaces, explain, stats, reload, quit, help, or any other command the compositor knows")
+  app.add_option("COMMAND", opt.command, "outputs, surfaces, explain, stats, env, exec, reload, quit, help, or any other command the compositor knows")
       ->required();
   app.add_option("ARGS", opt.args, "Arguments for the command, as key=value (value parsed as JSON if it is JSON)");
-  app.footer("Commands: outputs, surfaces, explain, stats, reload, quit, help (the compositor lists all with 'help').");
+  app.footer("Commands: outputs, surfaces, explain, stats, env, exec CMD..., reload, quit, help (the compositor lists all with 'help').\n"
+             "'tranchectl env' prints shell assignments (eval \"$(tranchectl env)\"); 'tranchectl exec CMD...' runs CMD detached in tranche's environment.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kOk : kUsage;
   }
+  if (opt.command == "exec") opt.args = std::move(exec_words);
   return run(opt);
 }
