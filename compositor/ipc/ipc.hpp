@@ -4,6 +4,7 @@
 // Only libwayland's event loop is used (no wlroots), so tests drive it directly.
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <filesystem>
 #include <functional>
@@ -42,14 +43,27 @@ class Dispatcher {
   std::map<std::string, Entry, std::less<>> commands_;
 };
 
+// Limits a client must respect; exceeding them gets an error reply and a disconnect.
+inline constexpr size_t kMaxRequestBytes = 64 * 1024;
+inline constexpr size_t kMaxClients = 64;
+// A connection that sends no complete request for this long is closed.
+inline constexpr std::chrono::milliseconds kIdleTimeout{30'000};
+
+struct Limits {
+  size_t max_clients = kMaxClients;
+  std::chrono::milliseconds idle_timeout = kIdleTimeout;
+};
+
 // Listens on a Unix socket and serves a Dispatcher from a wl_event_loop.
-// Non-blocking throughout: a slow or silent client never stalls the compositor.
+// Non-blocking throughout: a slow or silent client never stalls the compositor,
+// and idle ones cannot lock others out: they are closed after the idle timeout,
+// and a new connection to a full table takes the place of the longest-idle one.
 class Server {
  public:
   // Binds `path` (replacing a stale socket nobody listens on; refusing one that is
   // live) and registers with the loop.
   static std::expected<std::unique_ptr<Server>, std::string> create(
-      wl_event_loop* loop, std::filesystem::path path, const Dispatcher& dispatcher);
+      wl_event_loop* loop, std::filesystem::path path, const Dispatcher& dispatcher, Limits limits = {});
   ~Server();  // closes every client, removes the socket file
 
   Server(const Server&) = delete;
@@ -64,10 +78,6 @@ class Server {
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// Limits a client must respect; exceeding them gets an error reply and a disconnect.
-inline constexpr size_t kMaxRequestBytes = 64 * 1024;
-inline constexpr size_t kMaxClients = 64;
 
 // $XDG_RUNTIME_DIR/tranche.<wayland socket name>.ipc — one per compositor instance.
 // Empty when XDG_RUNTIME_DIR is unset.

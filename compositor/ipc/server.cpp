@@ -3,6 +3,7 @@
 // never a stall of the compositor.
 #include "ipc/ipc.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <list>
@@ -31,6 +32,8 @@ std::string sys_error(std::string_view what, const std::filesystem::path& path) 
   return std::string(what) + " " + path.string() + ": " + std::strerror(errno);
 }
 
+using Clock = std::chrono::steady_clock;
+
 bool is_blank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
@@ -41,6 +44,7 @@ struct Client {
   wl_event_source* source = nullptr;
   std::string in, out;  // unparsed request bytes, unsent reply bytes
   bool closing = false;  // close once `out` is sent; read nothing more
+  Clock::time_point active;  // connected, or its last complete request
 };
 
 }  // namespace
@@ -49,15 +53,17 @@ struct Server::Impl {
   wl_event_loop* loop;
   std::filesystem::path path;
   const Dispatcher& dispatcher;
+  Limits limits;
   int listen_fd = -1;
   wl_event_source* listen_source = nullptr;
   wl_event_source* accept_retry = nullptr;  // timer, while out of descriptors
+  wl_event_source* idle_timer = nullptr;    // the next idle client's deadline
   bool bound = false;
   struct stat bound_stat {};
   std::list<Client> clients;  // a list: event sources point at their Client
 
-  Impl(wl_event_loop* l, std::filesystem::path p, const Dispatcher& d)
-      : loop(l), path(std::move(p)), dispatcher(d) {}
+  Impl(wl_event_loop* l, std::filesystem::path p, const Dispatcher& d, Limits lim)
+      : loop(l), path(std::move(p)), dispatcher(d), limits(lim) {}
   ~Impl();
 
   std::expected<void, std::string> listen();
@@ -65,6 +71,13 @@ struct Server::Impl {
   void pause_accepting();
   void add_client(int fd);
   void close_client(Client& c);
+  void close_idle();
+  std::list<Client>::iterator longest_idle() {
+    return std::min_element(clients.begin(), clients.end(),
+                            [](const Client& a, const Client& b) { return a.active < b.active; });
+  }
+  void arm_idle_timer();
+  void say_and_close(Client& c, std::string_view text);
   void on_client(Client& c, uint32_t mask);
   bool read_from(Client& c);
   void handle_lines(Client& c);
@@ -140,11 +153,20 @@ std::expected<void, std::string> Server::Impl::listen() {
       },
       this);
   if (!accept_retry) return std::unexpected(sys_error("cannot create a timer for", path));
+  idle_timer = wl_event_loop_add_timer(
+      loop,
+      [](void* data) {
+        static_cast<Impl*>(data)->close_idle();
+        return 0;
+      },
+      this);
+  if (!idle_timer) return std::unexpected(sys_error("cannot create a timer for", path));
   return {};
 }
 
 Server::Impl::~Impl() {
   while (!clients.empty()) close_client(clients.front());
+  if (idle_timer) wl_event_source_remove(idle_timer);
   if (accept_retry) wl_event_source_remove(accept_retry);
   if (listen_source) wl_event_source_remove(listen_source);
   if (listen_fd >= 0) close(listen_fd);
@@ -162,12 +184,17 @@ void Server::Impl::accept_all() {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause_accepting();
       return;  // EAGAIN: all accepted
     }
-    if (clients.size() >= kMaxClients) {
-      // Best effort: a fresh socket's buffer takes this short line without blocking.
-      auto line = error_line("too many IPC clients (limit " + std::to_string(kMaxClients) + ")");
-      (void)send(fd, line.data(), line.size(), kSendFlags);
-      close(fd);
-      continue;
+    if (clients.size() >= limits.max_clients) {
+      // Full: the longest-idle connection makes room, so idle ones never lock a new one out.
+      auto oldest = longest_idle();
+      if (oldest == clients.end()) {  // a limit of 0: nobody gets in
+        auto line = error_line("too many IPC clients (limit " + std::to_string(limits.max_clients) + ")");
+        (void)send(fd, line.data(), line.size(), kSendFlags);
+        close(fd);
+        continue;
+      }
+      say_and_close(*oldest, "closed to make room for a new IPC connection (limit " +
+                                 std::to_string(limits.max_clients) + "; this one was the longest idle)");
     }
     add_client(fd);
   }
@@ -183,6 +210,7 @@ void Server::Impl::pause_accepting() {
 
 void Server::Impl::add_client(int fd) {
   Client& c = clients.emplace_back(Client{this, fd});
+  c.active = Clock::now();
   // libwayland watches a dup of fd and passes `fd` back; we still own and close it.
   c.source = wl_event_loop_add_fd(
       loop, fd, WL_EVENT_READABLE,
@@ -196,12 +224,41 @@ void Server::Impl::add_client(int fd) {
     close(fd);
     clients.pop_back();
   }
+  arm_idle_timer();
 }
 
 void Server::Impl::close_client(Client& c) {
   wl_event_source_remove(c.source);
   close(c.fd);
   clients.remove_if([&](const Client& other) { return &other == &c; });
+}
+
+// Best effort: an error line the socket buffer takes at once, then the connection is gone.
+void Server::Impl::say_and_close(Client& c, std::string_view text) {
+  auto line = error_line(text);
+  (void)send(c.fd, line.data(), line.size(), kSendFlags);
+  close_client(c);
+}
+
+void Server::Impl::close_idle() {
+  auto now = Clock::now();
+  for (auto it = clients.begin(); it != clients.end();) {
+    Client& c = *it++;
+    if (now - c.active >= limits.idle_timeout)
+      say_and_close(c, "closed: no complete request for " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - c.active).count()) + " s");
+  }
+  arm_idle_timer();
+}
+
+void Server::Impl::arm_idle_timer() {
+  if (clients.empty()) {
+    wl_event_source_timer_update(idle_timer, 0);
+    return;
+  }
+  auto oldest = longest_idle()->active;
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(oldest + limits.idle_timeout - Clock::now()).count();
+  wl_event_source_timer_update(idle_timer, int(std::clamp<long long>(left, 1, 1 << 30)));
 }
 
 void Server::Impl::on_client(Client& c, uint32_t mask) {
@@ -243,6 +300,7 @@ void Server::Impl::handle_lines(Client& c) {
     if (is_blank(line)) continue;
     c.out += dispatcher.handle_line(line);
     c.out += '\n';
+    c.active = Clock::now();
   }
   c.in.erase(0, start);
   if (c.in.size() > kMaxRequestBytes) reject(c, "request too long (limit " + std::to_string(kMaxRequestBytes) + " bytes)");
@@ -291,8 +349,8 @@ bool Server::Impl::flush(Client& c) {
 }
 
 std::expected<std::unique_ptr<Server>, std::string> Server::create(
-    wl_event_loop* loop, std::filesystem::path path, const Dispatcher& dispatcher) {
-  auto impl = std::make_unique<Impl>(loop, std::move(path), dispatcher);
+    wl_event_loop* loop, std::filesystem::path path, const Dispatcher& dispatcher, Limits limits) {
+  auto impl = std::make_unique<Impl>(loop, std::move(path), dispatcher, limits);
   if (auto ok = impl->listen(); !ok) return std::unexpected(ok.error());  // ~Impl cleans up
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

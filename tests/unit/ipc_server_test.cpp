@@ -351,26 +351,57 @@ TEST_F(ServerTest, HalfClosedClientGetsItsLastReply) {
   EXPECT_TRUE(closed_by_server(c));
 }
 
-TEST_F(ServerTest, ClientLimit) {
+TEST_F(ServerTest, FullTableMakesRoomByClosingTheLongestIdle) {
   start();
   std::deque<TestClient> clients;
   for (size_t i = 0; i < kMaxClients; ++i) {
     ASSERT_TRUE(clients.emplace_back(path).connected);
     ASSERT_TRUE(pump_until([&] { return server->client_count() == i + 1; }));
   }
+  expect_echo(clients[0], 1);  // the first is no longer the longest idle: the second is
   TestClient extra(path);
-  auto reply = read_reply(extra);
-  ASSERT_TRUE(reply);
-  EXPECT_EQ((*reply)["ok"], false);
-  EXPECT_NE((*reply)["error"].get<std::string>().find("too many"), std::string::npos);
-  EXPECT_TRUE(closed_by_server(extra));
+  expect_echo(extra, 2);
   EXPECT_EQ(server->client_count(), kMaxClients);
 
-  expect_echo(clients.front(), 1);  // the admitted ones still work
-  clients.back().close_now();
-  ASSERT_TRUE(pump_until([&] { return server->client_count() == kMaxClients - 1; }));
-  TestClient late(path);
-  expect_echo(late, 2);
+  auto reply = read_reply(clients[1]);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ((*reply)["ok"], false);
+  EXPECT_NE((*reply)["error"].get<std::string>().find("longest idle"), std::string::npos) << *reply;
+  EXPECT_TRUE(closed_by_server(clients[1]));
+  expect_echo(clients[0], 3);  // the others still work
+  expect_echo(clients[2], 4);
+}
+
+TEST_F(ServerTest, IdleClientIsClosed) {
+  auto created = Server::create(loop, path, d, {.max_clients = kMaxClients, .idle_timeout = std::chrono::milliseconds(200)});
+  ASSERT_TRUE(created) << created.error();
+  server = std::move(*created);
+  TestClient idle(path), busy(path), partial(path);
+  ASSERT_TRUE(pump_until([&] { return server->client_count() == 3; }));
+  send_all(partial, R"({"command": "ec)");  // an incomplete request is no activity
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500)) {
+    expect_echo(busy, 1);
+    pump_for(50);
+  }
+  auto reply = read_reply(idle);
+  ASSERT_TRUE(reply);
+  EXPECT_NE((*reply)["error"].get<std::string>().find("no complete request"), std::string::npos) << *reply;
+  EXPECT_TRUE(closed_by_server(idle));
+  EXPECT_TRUE(closed_by_server(partial));
+  EXPECT_EQ(server->client_count(), 1u);
+  expect_echo(busy, 2);
+}
+
+TEST_F(ServerTest, ZeroClientLimitRefusesEveryone) {
+  auto created = Server::create(loop, path, d, {.max_clients = 0});
+  ASSERT_TRUE(created) << created.error();
+  server = std::move(*created);
+  TestClient c(path);
+  auto reply = read_reply(c);
+  ASSERT_TRUE(reply);
+  EXPECT_NE((*reply)["error"].get<std::string>().find("too many"), std::string::npos);
+  EXPECT_TRUE(closed_by_server(c));
 }
 
 TEST_F(ServerTest, OutOfDescriptorsDoesNotSpin) {
