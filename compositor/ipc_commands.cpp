@@ -11,6 +11,7 @@
 #include "output.hpp"
 #include "seat.hpp"
 #include "server.hpp"
+#include "session_lock.hpp"
 #include "view.hpp"
 #include "xwayland.hpp"
 
@@ -177,6 +178,31 @@ void Server::register_ipc_commands() {
                         pid_t pid = spawn(command->get<std::string>());
                         if (pid < 0) return std::unexpected("cannot start the command: " + std::string(strerror(errno)));
                         return json{{"pid", pid}};
+                      });
+  ipc_dispatcher_.add("create-output", "headless backend: plug in a new output (args: width, height; default --output-size)",
+                      [this](const json& args) -> std::expected<json, std::string> {
+                        if (!wlr_backend_is_headless(backend))
+                          return std::unexpected(std::string("create-output needs the headless backend (this is ") +
+                                                 backend_name + ")");
+                        auto dimension = [&](const char* key, int fallback) -> std::optional<int> {
+                          auto it = args.find(key);
+                          if (it == args.end()) return fallback;
+                          if (!it->is_number_integer() || *it < 1 || *it > 16384) return std::nullopt;
+                          return it->get<int>();
+                        };
+                        auto width = dimension("width", options_.output_width);
+                        auto height = dimension("height", options_.output_height);
+                        if (!width || !height) return std::unexpected("width and height must be integers from 1 to 16384");
+                        wlr_output* output = wlr_headless_add_output(backend, unsigned(*width), unsigned(*height));
+                        if (!output) return std::unexpected("the headless backend could not create an output");
+                        return json{{"name", output->name}};
+                      });
+  ipc_dispatcher_.add("session-lock", "the screen lock: unlocked, locked or abandoned (the locker died), and counters",
+                      [this](const json&) {
+                        return std::expected<json, std::string>(json{{"state", session_lock->state_name()},
+                                                                     {"locks", session_lock->locks()},
+                                                                     {"refused", session_lock->refused()},
+                                                                     {"abandoned", session_lock->abandoned()}});
                       });
   ipc_dispatcher_.add("quit", "exit tranche", [this](const json&) {
     terminate();

@@ -4,6 +4,7 @@
 
 #include "decoration.hpp"
 #include "layer_shell.hpp"
+#include "session_lock.hpp"
 #include "timer.hpp"
 #include "view.hpp"
 
@@ -82,10 +83,13 @@ void Keyboard::apply_config(const config::KeyboardConfig& config) {
 
 bool Keyboard::handle_binding(const xkb_keysym_t* syms, int count, uint32_t modifiers) {
   Server& server = seat_.server;
+  using config::Action;
   for (int i = 0; i < count; ++i) {
     const config::KeyBinding* binding = config::match(server.config().bindings, modifiers, syms[i]);
     if (!binding) continue;
-    using config::Action;
+    // Locked: the keys are the locker's (a password may contain Logo+Return);
+    // only switching VT stays, as the way to a console.
+    if (server.session_lock && server.session_lock->locked() && binding->action != Action::SwitchVt) continue;
     switch (binding->action) {
       case Action::Exec: server.spawn(binding->argument); break;
       case Action::Terminal: server.spawn(server.config().terminal); break;
@@ -258,6 +262,7 @@ static bool holds_keyboard(LayerSurface* layer) {
 }
 
 void Seat::focus_surface(wlr_surface* surface) {
+  if (server.session_lock && !server.session_lock->allows(surface)) return;
   if (focused_layer_ && surface != focused_layer_->layer->surface) {
     if (holds_keyboard(focused_layer_)) return;
     focused_layer_ = nullptr;  // a window takes the keyboard from an on-demand layer surface
@@ -272,6 +277,29 @@ void Seat::focus_surface(wlr_surface* surface) {
   } else {
     wlr_seat_keyboard_notify_enter(wlr, surface, nullptr, 0, nullptr);
   }
+}
+
+void Seat::focus_lock_surface(wlr_surface* surface) {
+  focused_layer_ = nullptr;
+  if (server.session_lock && !server.session_lock->allows(surface)) surface = nullptr;
+  schedule_pointer_refresh();
+  if (!surface) {
+    wlr_seat_keyboard_notify_clear_focus(wlr);
+    return;
+  }
+  wlr_keyboard* kb = wlr_seat_get_keyboard(wlr);
+  wlr_seat_keyboard_notify_enter(wlr, surface, kb ? kb->keycodes : nullptr, kb ? kb->num_keycodes : 0,
+                                 kb ? &kb->modifiers : nullptr);
+}
+
+void Seat::lock_changed() {
+  end_grab();
+  wlr_seat_pointer_notify_clear_focus(wlr);  // also ends a held button's implicit grab
+  if (server.session_lock && server.session_lock->locked()) {
+    end_touches(nullptr);
+    if (!server.session_lock->allows(wlr->keyboard_state.focused_surface)) focus_lock_surface(nullptr);
+  }
+  schedule_pointer_refresh();
 }
 
 void Seat::focus_layer(LayerSurface* layer) {
@@ -423,10 +451,14 @@ void Seat::schedule_pointer_refresh() {
 void Seat::surface_destroyed(wlr_surface* surface) {
   schedule_pointer_refresh();
   // The client sees the contact lift rather than keep it for a surface it no longer has.
+  end_touches(surface);
+}
+
+void Seat::end_touches(wlr_surface* only) {
   bool ended = false;
   wlr_touch_point *point, *next;
   wl_list_for_each_safe(point, next, &wlr->touch_state.touch_points, link) {
-    if (point->surface != surface) continue;
+    if (only && point->surface != only) continue;
     touch_origins_.erase(point->touch_id);
     wlr_seat_touch_notify_up(wlr, uint32_t(monotonic_now() / 1'000'000), point->touch_id);
     ended = true;

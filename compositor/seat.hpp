@@ -44,7 +44,12 @@ class Seat {
   void use_keyboard(wlr_keyboard* keyboard);  // the one whose keymap clients get
   void apply_config(const config::Config& config);
 
-  void focus_surface(wlr_surface* surface);  // keyboard focus, nullptr clears
+  // Keyboard focus, nullptr clears; while the session is locked only a lock surface gets it.
+  void focus_surface(wlr_surface* surface);
+  void focus_lock_surface(wlr_surface* surface);  // a lock surface, over any layer's claim
+  // The session was locked or unlocked: grabs end, and no surface the lock
+  // does not allow keeps the keyboard, the pointer or a touch contact.
+  void lock_changed();
   void focus_layer(LayerSurface* layer);
   void begin_move(View& view);
   void begin_resize(View& view, uint32_t edges);
@@ -72,6 +77,7 @@ class Seat {
   void end_grab();
   bool pointer_locked(double* dx, double* dy);  // confinement shortens the motion
   void connect_touch();
+  void end_touches(wlr_surface* only);  // nullptr: every contact
   bool has_touch_ = false;
   std::map<int32_t, std::pair<double, double>> touch_origins_;  // surface origin per contact
 

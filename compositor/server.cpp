@@ -19,6 +19,7 @@
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
+#include "session_lock.hpp"
 #include "timer.hpp"
 #include "view.hpp"
 #include "xdg_shell.hpp"
@@ -129,6 +130,7 @@ Server::~Server() {
     wl_display_destroy_clients(display);
   }
   xwayland_.reset();
+  session_lock.reset();
   for (auto* source : {sigterm_, sigint_, sigchld_})
     if (source) wl_event_source_remove(source);
   if (backend) wlr_backend_destroy(backend);  // destroys outputs and input devices
@@ -224,6 +226,7 @@ std::expected<void, std::string> Server::start() {
 
   // 5. Outputs and input.
   seat = std::make_unique<Seat>(*this);
+  session_lock = std::make_unique<SessionLock>(*this);  // its cover goes above everything the seat draws
   new_output_.connect(&backend->events.new_output, [this](void* data) {
     handle_new_output(static_cast<wlr_output*>(data));
   });
@@ -396,6 +399,7 @@ void Server::handle_new_output(wlr_output* wlr) {
 
 void Server::arrange_outputs() {
   for (auto& output : outputs_) output->arrange();
+  if (session_lock) session_lock->arrange();
   update_output_manager();
 }
 

@@ -24,6 +24,7 @@ class Output;
 class View;
 class LayerSurface;
 class Seat;
+class SessionLock;
 class Xwayland;
 class ExplicitSync;
 class BufferPaths;
@@ -110,6 +111,7 @@ class Server {
   wlr_relative_pointer_manager_v1* relative_pointer = nullptr;
   wlr_pointer_constraints_v1* pointer_constraints = nullptr;
   std::unique_ptr<Seat> seat;
+  std::unique_ptr<SessionLock> session_lock;  // ext-session-lock-v1
   std::unique_ptr<BufferPaths> buffer_paths;    // planes, feedback, explain/stats
   std::unique_ptr<ExplicitSync> explicit_sync;  // linux-drm-syncobj-v1; describe() for IPC
   std::string socket_name;

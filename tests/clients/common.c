@@ -41,6 +41,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
     xdg_wm_base_add_listener(c->wm_base, &wm_base_listener, c);
   } else if (strcmp(interface, zwlr_layer_shell_v1_interface.name) == 0) {
     c->layer_shell = wl_registry_bind(registry, name, &zwlr_layer_shell_v1_interface, min_u32(version, 4));
+  } else if (strcmp(interface, wl_seat_interface.name) == 0 && !c->seat) {
+    c->seat = wl_registry_bind(registry, name, &wl_seat_interface, min_u32(version, 5));
   } else if (strcmp(interface, wl_output_interface.name) == 0 && !c->output) {
     c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
   }
@@ -62,6 +64,47 @@ void tc_connect(struct test_client *c) {
   wl_registry_add_listener(c->registry, &registry_listener, c);
   if (wl_display_roundtrip(c->display) < 0) tc_die("roundtrip failed");
   if (!c->compositor || !c->shm) tc_die("wl_compositor or wl_shm missing");
+}
+
+static void kb_keymap(void *data, struct wl_keyboard *kb, uint32_t format, int32_t fd, uint32_t size) { close(fd); }
+static void kb_enter(void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *surface,
+                     struct wl_array *keys) {
+  printf("keyboard-enter\n");
+}
+static void kb_leave(void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *surface) {
+  printf("keyboard-leave\n");
+}
+static void kb_key(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t time, uint32_t key, uint32_t state) {
+  printf("key %u %s\n", key, state == WL_KEYBOARD_KEY_STATE_PRESSED ? "pressed" : "released");
+}
+static void kb_modifiers(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t depressed, uint32_t latched,
+                         uint32_t locked, uint32_t group) {}
+static void kb_repeat_info(void *data, struct wl_keyboard *kb, int32_t rate, int32_t delay) {}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+    .keymap = kb_keymap, .enter = kb_enter, .leave = kb_leave, .key = kb_key,
+    .modifiers = kb_modifiers, .repeat_info = kb_repeat_info,
+};
+
+/* The keyboard capability may come later (a virtual keyboard, say): take the keyboard then. */
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
+  struct wl_keyboard **keyboard = data;
+  if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !*keyboard) {
+    *keyboard = wl_seat_get_keyboard(seat);
+    wl_keyboard_add_listener(*keyboard, &keyboard_listener, NULL);
+  } else if (!(caps & WL_SEAT_CAPABILITY_KEYBOARD) && *keyboard) {
+    wl_keyboard_release(*keyboard);
+    *keyboard = NULL;
+  }
+}
+static void seat_name(void *data, struct wl_seat *seat, const char *name) {}
+
+static const struct wl_seat_listener seat_listener = {.capabilities = seat_capabilities, .name = seat_name};
+
+void tc_print_keys(struct test_client *c) {
+  static struct wl_keyboard *keyboard;
+  if (!c->seat) tc_die("no wl_seat");
+  wl_seat_add_listener(c->seat, &seat_listener, &keyboard);
 }
 
 static void buffer_release(void *data, struct wl_buffer *buffer) { wl_buffer_destroy(buffer); }

@@ -18,7 +18,12 @@ struct test_client {
   struct xdg_wm_base *wm_base;
   struct zwlr_layer_shell_v1 *layer_shell;
   struct wl_output *output; /* the first one advertised */
+  struct wl_seat *seat;
 };
+
+/* Prints the keyboard events this client gets on stdout: "keyboard-enter",
+ * "keyboard-leave", "key CODE pressed|released" (evdev codes). Needs a seat. */
+void tc_print_keys(struct test_client *c);
 
 /* Prints "PROG: message" on stderr and exits 1. */
 void tc_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -1,13 +1,14 @@
 /* solid-client: an xdg_toplevel filled with one colour.
  *
  *   solid-client [--color RRGGBB] [--size WxH] [--fullscreen] [--maximized] [--late]
- *                [--app-id ID] [--title TITLE]
+ *                [--app-id ID] [--title TITLE] [--print-keys]
  *
  * --fullscreen and --maximized are requested before the initial commit, or with
  * --late once the first buffer is shown.
  * Uses the configured size when the compositor suggests one, else --size
  * (default 320x240). Prints "configure W H" for each configure it acts on and
- * "mapped" after its first buffer is committed. Exits when the compositor closes
+ * "mapped" after its first buffer is committed; with --print-keys also the
+ * keyboard events it gets (tc_print_keys). Exits when the compositor closes
  * the toplevel or the connection. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -21,7 +22,7 @@ struct state {
   struct tc_toplevel top;  // want_w/want_h: --size
   uint32_t color;
   bool mapped;
-  bool fullscreen, maximized, late;
+  bool fullscreen, maximized, late, print_keys;
 };
 
 static void draw(void *data, int w, int h) {
@@ -41,7 +42,7 @@ static void draw(void *data, int w, int h) {
 static _Noreturn void usage(void) {
   fprintf(stderr,
           "usage: solid-client [--color RRGGBB] [--size WxH] [--fullscreen] [--maximized] [--late]\n"
-          "                    [--app-id ID] [--title TITLE]\n");
+          "                    [--app-id ID] [--title TITLE] [--print-keys]\n");
   exit(2);
 }
 
@@ -58,6 +59,8 @@ int main(int argc, char **argv) {
       s.maximized = true;
     } else if (strcmp(arg, "--late") == 0) {
       s.late = true;
+    } else if (strcmp(arg, "--print-keys") == 0) {
+      s.print_keys = true;
     } else if (strcmp(arg, "--color") == 0 && val) {
       if (!tc_parse_color(val, &s.color)) usage();
       i++;
@@ -76,6 +79,7 @@ int main(int argc, char **argv) {
   }
 
   tc_connect(&s.c);
+  if (s.print_keys) tc_print_keys(&s.c);
   tc_toplevel_create(&s.c, &s.top, app_id, title);
   if (s.fullscreen && !s.late) xdg_toplevel_set_fullscreen(s.top.toplevel, NULL);
   if (s.maximized && !s.late) xdg_toplevel_set_maximized(s.top.toplevel);

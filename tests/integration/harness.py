@@ -414,6 +414,13 @@ class Compositor:
         except json.JSONDecodeError as e:
             fail(f"tranchectl --json {command} printed invalid JSON ({e}): {result.stdout[:500]!r}")
 
+    def query_args(self, command, **args):
+        """A tranche IPC command with key=value arguments; its JSON result."""
+        result = self.ctl("--json", command, *(f"{k}={v}" for k, v in args.items()))
+        if result.returncode != 0:
+            fail(f"tranchectl --json {command} exited {result.returncode}: {result.stderr.strip()}")
+        return json.loads(result.stdout)
+
     def outputs(self):
         return self.query("outputs")
 

@@ -11,7 +11,7 @@ wp_single_pixel_buffer_manager_v1 wp_cursor_shape_manager_v1
 zwp_relative_pointer_manager_v1 zwp_pointer_constraints_v1 zwp_idle_inhibit_manager_v1
 xdg_activation_v1 zwlr_layer_shell_v1 zwlr_screencopy_manager_v1
 zwlr_foreign_toplevel_manager_v1 zwp_virtual_keyboard_manager_v1
-zwlr_virtual_pointer_manager_v1 wl_seat wl_output
+zwlr_virtual_pointer_manager_v1 ext_session_lock_manager_v1 wl_seat wl_output
 """.split()
 
 
