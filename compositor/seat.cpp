@@ -88,8 +88,11 @@ bool Keyboard::handle_binding(const xkb_keysym_t* syms, int count, uint32_t modi
     const config::KeyBinding* binding = config::match(server.config().bindings, modifiers, syms[i]);
     if (!binding) continue;
     // Locked: the keys are the locker's (a password may contain Logo+Return);
-    // only switching VT stays, as the way to a console.
-    if (server.session_lock && server.session_lock->locked() && binding->action != Action::SwitchVt) continue;
+    // inhibited: the focused client (a VM, a remote desktop) wants them. Only
+    // switching VT stays, as the way to a console.
+    if (binding->action != Action::SwitchVt &&
+        ((server.session_lock && server.session_lock->locked()) || seat_.shortcuts_inhibited()))
+      continue;
     switch (binding->action) {
       case Action::Exec: server.spawn(binding->argument); break;
       case Action::Terminal: server.spawn(server.config().terminal); break;
@@ -146,6 +149,13 @@ Seat::Seat(Server& server)
   });
   frame_.connect(&cursor->events.frame, [this](void*) { wlr_seat_pointer_notify_frame(wlr); });
   connect_touch();
+  connect_gestures();
+
+  shortcuts_inhibit_ = wlr_keyboard_shortcuts_inhibit_v1_create(server.display);
+  new_shortcuts_inhibitor_.connect(&shortcuts_inhibit_->events.new_inhibitor,
+                                   [this](void*) { update_shortcuts_inhibitors(); });
+  keyboard_focus_change_.connect(&wlr->keyboard_state.events.focus_change,
+                                 [this](void*) { update_shortcuts_inhibitors(); });
 
   request_cursor_.connect(&wlr->events.request_set_cursor, [this](void* data) {
     auto* e = static_cast<wlr_seat_pointer_request_set_cursor_event*>(data);
@@ -504,6 +514,66 @@ void Seat::connect_touch() {
       wlr_seat_touch_notify_cancel(wlr, point->client);
   });
   touch_frame_.connect(&cursor->events.touch_frame, [this](void*) { wlr_seat_touch_notify_frame(wlr); });
+}
+
+// Only the inhibitor of the surface with keyboard focus is active.
+void Seat::update_shortcuts_inhibitors() {
+  wlr_surface* focused = wlr->keyboard_state.focused_surface;
+  wlr_keyboard_shortcuts_inhibitor_v1* inhibitor;
+  wl_list_for_each(inhibitor, &shortcuts_inhibit_->inhibitors, link) {
+    if (inhibitor->seat != wlr) continue;
+    bool want = focused && inhibitor->surface == focused;
+    if (want && !inhibitor->active) wlr_keyboard_shortcuts_inhibitor_v1_activate(inhibitor);
+    if (!want && inhibitor->active) wlr_keyboard_shortcuts_inhibitor_v1_deactivate(inhibitor);
+  }
+}
+
+bool Seat::shortcuts_inhibited() const {
+  wlr_surface* focused = wlr->keyboard_state.focused_surface;
+  wlr_keyboard_shortcuts_inhibitor_v1* inhibitor;
+  wl_list_for_each(inhibitor, &shortcuts_inhibit_->inhibitors, link)
+    if (inhibitor->seat == wlr && inhibitor->active && inhibitor->surface == focused) return true;
+  return false;
+}
+
+// Touchpad gestures from libinput go to the surface with pointer focus.
+void Seat::connect_gestures() {
+  gestures_ = wlr_pointer_gestures_v1_create(server.display);
+  swipe_begin_.connect(&cursor->events.swipe_begin, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_swipe_begin_event*>(data);
+    wlr_idle_notifier_v1_notify_activity(server.idle_notifier, wlr);
+    wlr_pointer_gestures_v1_send_swipe_begin(gestures_, wlr, e->time_msec, e->fingers);
+  });
+  swipe_update_.connect(&cursor->events.swipe_update, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_swipe_update_event*>(data);
+    wlr_pointer_gestures_v1_send_swipe_update(gestures_, wlr, e->time_msec, e->dx, e->dy);
+  });
+  swipe_end_.connect(&cursor->events.swipe_end, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_swipe_end_event*>(data);
+    wlr_pointer_gestures_v1_send_swipe_end(gestures_, wlr, e->time_msec, e->cancelled);
+  });
+  pinch_begin_.connect(&cursor->events.pinch_begin, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_pinch_begin_event*>(data);
+    wlr_idle_notifier_v1_notify_activity(server.idle_notifier, wlr);
+    wlr_pointer_gestures_v1_send_pinch_begin(gestures_, wlr, e->time_msec, e->fingers);
+  });
+  pinch_update_.connect(&cursor->events.pinch_update, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_pinch_update_event*>(data);
+    wlr_pointer_gestures_v1_send_pinch_update(gestures_, wlr, e->time_msec, e->dx, e->dy, e->scale, e->rotation);
+  });
+  pinch_end_.connect(&cursor->events.pinch_end, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_pinch_end_event*>(data);
+    wlr_pointer_gestures_v1_send_pinch_end(gestures_, wlr, e->time_msec, e->cancelled);
+  });
+  hold_begin_.connect(&cursor->events.hold_begin, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_hold_begin_event*>(data);
+    wlr_idle_notifier_v1_notify_activity(server.idle_notifier, wlr);
+    wlr_pointer_gestures_v1_send_hold_begin(gestures_, wlr, e->time_msec, e->fingers);
+  });
+  hold_end_.connect(&cursor->events.hold_end, [this](void* data) {
+    auto* e = static_cast<wlr_pointer_hold_end_event*>(data);
+    wlr_pointer_gestures_v1_send_hold_end(gestures_, wlr, e->time_msec, e->cancelled);
+  });
 }
 
 void Seat::add_pointer_constraint(wlr_pointer_constraint_v1* constraint) {

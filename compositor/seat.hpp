@@ -50,6 +50,10 @@ class Seat {
   // The session was locked or unlocked: grabs end, and no surface the lock
   // does not allow keeps the keyboard, the pointer or a touch contact.
   void lock_changed();
+  // A keyboard-shortcuts-inhibit request of the focused surface is active: key
+  // bindings (but VT switching) go to it (VMs, remote desktops).
+  bool shortcuts_inhibited() const;
+  wl_global* shortcuts_inhibit_global() const { return shortcuts_inhibit_->global; }
   void focus_layer(LayerSurface* layer);
   void begin_move(View& view);
   void begin_resize(View& view, uint32_t edges);
@@ -100,6 +104,12 @@ class Seat {
   Listener request_cursor_, request_selection_, request_primary_selection_;
   Listener request_start_drag_, start_drag_, cursor_shape_;
   Listener constraint_destroy_;
+  void connect_gestures();
+  void update_shortcuts_inhibitors();
+  wlr_pointer_gestures_v1* gestures_;
+  wlr_keyboard_shortcuts_inhibit_manager_v1* shortcuts_inhibit_;
+  Listener new_shortcuts_inhibitor_, keyboard_focus_change_;
+  Listener swipe_begin_, swipe_update_, swipe_end_, pinch_begin_, pinch_update_, pinch_end_, hold_begin_, hold_end_;
 };
 
 }  // namespace tranche

@@ -19,6 +19,7 @@
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
+#include "security_context.hpp"
 #include "session_lock.hpp"
 #include "timer.hpp"
 #include "view.hpp"
@@ -227,6 +228,8 @@ std::expected<void, std::string> Server::start() {
   // 5. Outputs and input.
   seat = std::make_unique<Seat>(*this);
   session_lock = std::make_unique<SessionLock>(*this);  // its cover goes above everything the seat draws
+  security_context->add_privileged(session_lock->global());
+  security_context->add_privileged(seat->shortcuts_inhibit_global());
   new_output_.connect(&backend->events.new_output, [this](void* data) {
     handle_new_output(static_cast<wlr_output*>(data));
   });
@@ -300,16 +303,26 @@ void Server::create_protocols() {
   wlr_subcompositor_create(display);
   wlr_data_device_manager_create(display);
   wlr_primary_selection_v1_device_manager_create(display);
-  wlr_data_control_manager_v1_create(display);
+  // Globals a sandboxed client (security-context-v1) does not see.
+  security_context = std::make_unique<SecurityContext>(display);
+  auto privileged = [this](wl_global* global) { security_context->add_privileged(global); };
+  privileged(wlr_data_control_manager_v1_create(display)->global);
   wlr_viewporter_create(display);
   wlr_fractional_scale_manager_v1_create(display, 1);
   wlr_single_pixel_buffer_manager_v1_create(display);
   wlr_presentation_create(display, backend);
   wlr_xdg_output_manager_v1_create(display, output_layout);
-  wlr_screencopy_manager_v1_create(display);
-  wlr_export_dmabuf_manager_v1_create(display);
-  wlr_gamma_control_manager_v1_create(display);
+  privileged(wlr_screencopy_manager_v1_create(display)->global);
+  privileged(wlr_export_dmabuf_manager_v1_create(display)->global);
+  privileged(wlr_gamma_control_manager_v1_create(display)->global);
   foreign_toplevels = wlr_foreign_toplevel_manager_v1_create(display);
+  privileged(foreign_toplevels->global);
+  wlr_alpha_modifier_v1_create(display);  // the scene applies it; the planner sees the opacity
+  content_types = wlr_content_type_manager_v1_create(display, 1);  // explain shows it
+  // xdg-foreign: a toplevel of one client becomes the parent of another's (portals' dialogs).
+  wlr_xdg_foreign_registry* foreign_registry = wlr_xdg_foreign_registry_create(display);
+  wlr_xdg_foreign_v1_create(display, foreign_registry);
+  wlr_xdg_foreign_v2_create(display, foreign_registry);
   idle_notifier = wlr_idle_notifier_v1_create(display);
   relative_pointer = wlr_relative_pointer_manager_v1_create(display);
 
@@ -322,6 +335,7 @@ void Server::create_protocols() {
   });
 
   layer_shell = wlr_layer_shell_v1_create(display, 4);
+  privileged(layer_shell->global);
   new_layer_surface_.connect(&layer_shell->events.new_surface, [this](void* data) {
     handle_new_layer_surface(*this, static_cast<wlr_layer_surface_v1*>(data));
   });
@@ -356,16 +370,19 @@ void Server::create_protocols() {
   });
 
   auto* virtual_keyboards = wlr_virtual_keyboard_manager_v1_create(display);
+  privileged(virtual_keyboards->global);
   new_virtual_keyboard_.connect(&virtual_keyboards->events.new_virtual_keyboard, [this](void* data) {
     seat->add_virtual_keyboard(static_cast<wlr_virtual_keyboard_v1*>(data));
   });
   auto* virtual_pointers = wlr_virtual_pointer_manager_v1_create(display);
+  privileged(virtual_pointers->global);
   new_virtual_pointer_.connect(&virtual_pointers->events.new_virtual_pointer, [this](void* data) {
     seat->add_virtual_pointer(static_cast<wlr_virtual_pointer_v1_new_pointer_event*>(data));
   });
 
   // wlr-output-management (wlr-randr, kanshi) and wlr-output-power-management.
   output_manager = wlr_output_manager_v1_create(display);
+  privileged(output_manager->global);
   output_manager_apply_.connect(&output_manager->events.apply, [this](void* data) {
     handle_output_manager_apply(static_cast<wlr_output_configuration_v1*>(data), false);
   });
@@ -373,6 +390,7 @@ void Server::create_protocols() {
     handle_output_manager_apply(static_cast<wlr_output_configuration_v1*>(data), true);
   });
   auto* power = wlr_output_power_manager_v1_create(display);
+  privileged(power->global);
   output_power_set_mode_.connect(&power->events.set_mode, [this](void* data) {
     auto* event = static_cast<wlr_output_power_v1_set_mode_event*>(data);
     Output* output = output_of(event->output);

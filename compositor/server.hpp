@@ -25,6 +25,7 @@ class View;
 class LayerSurface;
 class Seat;
 class SessionLock;
+class SecurityContext;
 class Xwayland;
 class ExplicitSync;
 class BufferPaths;
@@ -112,6 +113,8 @@ class Server {
   wlr_pointer_constraints_v1* pointer_constraints = nullptr;
   std::unique_ptr<Seat> seat;
   std::unique_ptr<SessionLock> session_lock;  // ext-session-lock-v1
+  std::unique_ptr<SecurityContext> security_context;  // hides privileged globals from sandboxes
+  wlr_content_type_manager_v1* content_types = nullptr;
   std::unique_ptr<BufferPaths> buffer_paths;    // planes, feedback, explain/stats
   std::unique_ptr<ExplicitSync> explicit_sync;  // linux-drm-syncobj-v1; describe() for IPC
   std::string socket_name;

@@ -29,6 +29,7 @@ class SessionLock {
   void arrange();
   // Counters and state for tranchectl.
   const char* state_name() const;
+  wl_global* global() const { return manager_->global; }
   unsigned locks() const { return locks_; }
   unsigned refused() const { return refused_; }
   unsigned abandoned() const { return abandoned_; }

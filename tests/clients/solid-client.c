@@ -1,14 +1,16 @@
 /* solid-client: an xdg_toplevel filled with one colour.
  *
  *   solid-client [--color RRGGBB] [--size WxH] [--fullscreen] [--maximized] [--late]
- *                [--app-id ID] [--title TITLE] [--print-keys]
+ *                [--app-id ID] [--title TITLE] [--print-keys] [--inhibit-shortcuts]
  *
  * --fullscreen and --maximized are requested before the initial commit, or with
  * --late once the first buffer is shown.
  * Uses the configured size when the compositor suggests one, else --size
  * (default 320x240). Prints "configure W H" for each configure it acts on and
  * "mapped" after its first buffer is committed; with --print-keys also the
- * keyboard events it gets (tc_print_keys). Exits when the compositor closes
+ * keyboard events it gets (tc_print_keys); with --inhibit-shortcuts it asks
+ * for the compositor's key bindings (keyboard-shortcuts-inhibit) and prints
+ * "inhibitor active" / "inhibitor inactive". Exits when the compositor closes
  * the toplevel or the connection. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -16,14 +18,35 @@
 #include <string.h>
 
 #include "common.h"
+#include "keyboard-shortcuts-inhibit-unstable-v1-client-protocol.h"
 
 struct state {
   struct test_client c;
   struct tc_toplevel top;  // want_w/want_h: --size
   uint32_t color;
   bool mapped;
-  bool fullscreen, maximized, late, print_keys;
+  bool fullscreen, maximized, late, print_keys, inhibit;
+  struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit_manager;
 };
+
+static void inhibitor_active(void *data, struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor) {
+  printf("inhibitor active\n");
+}
+static void inhibitor_inactive(void *data, struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor) {
+  printf("inhibitor inactive\n");
+}
+static const struct zwp_keyboard_shortcuts_inhibitor_v1_listener inhibitor_listener = {
+    .active = inhibitor_active, .inactive = inhibitor_inactive};
+
+static void registry_global(void *data, struct wl_registry *registry, uint32_t name, const char *interface,
+                            uint32_t version) {
+  struct state *s = data;
+  if (strcmp(interface, zwp_keyboard_shortcuts_inhibit_manager_v1_interface.name) == 0)
+    s->inhibit_manager = wl_registry_bind(registry, name, &zwp_keyboard_shortcuts_inhibit_manager_v1_interface, 1);
+}
+static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name) {}
+static const struct wl_registry_listener registry_listener = {.global = registry_global,
+                                                              .global_remove = registry_global_remove};
 
 static void draw(void *data, int w, int h) {
   struct state *s = data;
@@ -42,7 +65,7 @@ static void draw(void *data, int w, int h) {
 static _Noreturn void usage(void) {
   fprintf(stderr,
           "usage: solid-client [--color RRGGBB] [--size WxH] [--fullscreen] [--maximized] [--late]\n"
-          "                    [--app-id ID] [--title TITLE] [--print-keys]\n");
+          "                    [--app-id ID] [--title TITLE] [--print-keys] [--inhibit-shortcuts]\n");
   exit(2);
 }
 
@@ -61,6 +84,8 @@ int main(int argc, char **argv) {
       s.late = true;
     } else if (strcmp(arg, "--print-keys") == 0) {
       s.print_keys = true;
+    } else if (strcmp(arg, "--inhibit-shortcuts") == 0) {
+      s.inhibit = true;
     } else if (strcmp(arg, "--color") == 0 && val) {
       if (!tc_parse_color(val, &s.color)) usage();
       i++;
@@ -83,6 +108,14 @@ int main(int argc, char **argv) {
   tc_toplevel_create(&s.c, &s.top, app_id, title);
   if (s.fullscreen && !s.late) xdg_toplevel_set_fullscreen(s.top.toplevel, NULL);
   if (s.maximized && !s.late) xdg_toplevel_set_maximized(s.top.toplevel);
+  if (s.inhibit) {
+    wl_registry_add_listener(wl_display_get_registry(s.c.display), &registry_listener, &s);
+    if (wl_display_roundtrip(s.c.display) < 0) tc_die("roundtrip failed");
+    if (!s.inhibit_manager || !s.c.seat) tc_die("zwp_keyboard_shortcuts_inhibit_manager_v1 or wl_seat missing");
+    struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor =
+        zwp_keyboard_shortcuts_inhibit_manager_v1_inhibit_shortcuts(s.inhibit_manager, s.top.surface, s.c.seat);
+    zwp_keyboard_shortcuts_inhibitor_v1_add_listener(inhibitor, &inhibitor_listener, &s);
+  }
   wl_surface_commit(s.top.surface);
 
   while (!s.top.closed && wl_display_dispatch(s.c.display) != -1) {

@@ -1,0 +1,33 @@
+"""keyboard-shortcuts-inhibit: while the focused window holds an active
+inhibitor, Logo+f reaches it instead of making it fullscreen; another window
+focused, the inhibitor goes inactive and the binding works again."""
+import harness as h
+
+
+def logo_f(comp):
+    typed = comp.run(["wtype", "-M", "logo", "f", "-m", "logo"], timeout=10)
+    h.check(typed.returncode == 0, f"wtype failed: {typed.stderr.strip()}")
+
+
+def test():
+    h.require_programs("wtype")
+    with h.Compositor(size=(800, 600)) as comp:
+        vm = comp.spawn([h.client("solid-client"), "--app-id", "vm", "--size", "200x150", "--print-keys",
+                         "--inhibit-shortcuts"], name="vm")
+        view = comp.wait_surface(lambda s: s["app_id"] == "vm" and s["focused"], 10, "the window with focus")
+        logo_f(comp)
+        vm.wait_output("inhibitor active", 10)
+        h.wait_until(lambda: " pressed" in vm.stdout(), 10, "f (with Logo held) to reach the window")
+        h.check(not next(s for s in comp.surfaces() if s["id"] == view["id"])["fullscreen"],
+                "Logo+f made the inhibiting window fullscreen")
+
+        other = comp.spawn([h.client("solid-client"), "--app-id", "other", "--size", "200x150"], name="other")
+        other_view = comp.wait_surface(lambda s: s["app_id"] == "other" and s["focused"], 10, "the second window")
+        vm.wait_output("inhibitor inactive", 10)
+        logo_f(comp)
+        comp.wait_surface(lambda s: s["id"] == other_view["id"] and s["fullscreen"], 10,
+                          "Logo+f to work on a window without an inhibitor")
+        comp.check_alive()
+
+
+h.main(test)
