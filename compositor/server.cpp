@@ -134,6 +134,7 @@ Server::~Server() {
   session_lock.reset();
   for (auto* source : {sigterm_, sigint_, sigchld_})
     if (source) wl_event_source_remove(source);
+  backend_destroy_.disconnect();
   if (backend) wlr_backend_destroy(backend);  // destroys outputs and input devices
   seat.reset();
   buffer_paths.reset();  // its timer lives in the event loop
@@ -198,6 +199,14 @@ std::expected<void, std::string> Server::start() {
 
   // 1. Backend: where outputs and input devices come from.
   if (auto result = create_backend(); !result) return result;
+  // A nested backend destroys itself when its parent compositor goes away
+  // (ASan saw ~Server destroy it a second time): forget it, and end.
+  backend_destroy_.connect(&backend->events.destroy, [this](void*) {
+    backend_destroy_.disconnect();
+    backend = nullptr;
+    TLOG(WLR_ERROR, "the backend went away (the parent compositor closed?): exiting");
+    terminate();
+  });
 
   // 2. Renderer and allocator: how client buffers become pixels on outputs.
   renderer = wlr_renderer_autocreate(backend);

@@ -152,6 +152,7 @@ class Server {
   wl_event_source* sigint_ = nullptr;
   wl_event_source* sigchld_ = nullptr;
 
+  Listener backend_destroy_;
   Listener new_output_;
   Listener new_surface_;
   Listener new_input_;

@@ -30,6 +30,25 @@ struct Client {
 
 // A toplevel window and what the compositor told it.
 struct Window {
+  Window() = default;
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+  // The proxies go with it: their listeners point here (ASan caught a configure
+  // for a freed Window when a test made a second one).
+  ~Window() {
+    if (toplevel) xdg_toplevel_destroy(toplevel);
+    if (xdg) xdg_surface_destroy(xdg);
+    if (surface) wl_surface_destroy(surface);
+  }
+  // Frees the proxies on our side only, telling the compositor nothing: for a
+  // client that vanishes with its window mapped.
+  void forget() {
+    for (auto** proxy : {reinterpret_cast<wl_proxy**>(&toplevel), reinterpret_cast<wl_proxy**>(&xdg),
+                         reinterpret_cast<wl_proxy**>(&surface)}) {
+      if (*proxy) wl_proxy_destroy(*proxy);
+      *proxy = nullptr;
+    }
+  }
   wl_surface* surface = nullptr;
   xdg_surface* xdg = nullptr;
   xdg_toplevel* toplevel = nullptr;

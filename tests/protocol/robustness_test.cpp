@@ -59,6 +59,7 @@ TEST_F(RobustnessTest, ClientVanishingWithMappedWindowsLeavesNoView) {
   auto window = map_window(*client, 64, 64);
   ASSERT_NE(window, nullptr);
   ASSERT_EQ(server->views().size(), 1u);
+  window->forget();
   client.reset();  // disconnect without destroying anything
   for (int i = 0; i < 100 && !server->views().empty(); ++i) wl_event_loop_dispatch(server->loop, 5);
   EXPECT_TRUE(server->views().empty());

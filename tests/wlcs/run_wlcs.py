@@ -50,6 +50,7 @@ def parse_args():
     p.add_argument("--retries", type=int, default=1, help="reruns of an unexpectedly failing test")
     p.add_argument("--log-dir", help="write each failing test's output and a results file here")
     p.add_argument("--verbose", "-v", action="store_true", help="print every test's result")
+    p.add_argument("--preload", help="LD_PRELOAD for WLCS (the ASan runtime, when the module is sanitized)")
     return p.parse_args()
 
 
@@ -75,9 +76,18 @@ def read_expected(path):
     return expected
 
 
+def wlcs_env(args):
+    """WLCS's environment: ours, plus the sanitizer runtime it must load first
+    (WLCS itself is not instrumented, our module is)."""
+    env = dict(os.environ)
+    if args.preload:
+        env["LD_PRELOAD"] = args.preload
+    return env
+
+
 def list_tests(args):
     out = subprocess.run([args.wlcs, args.module, "--gtest_list_tests"], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, env=wlcs_env(args))
     if out.returncode != 0:
         sys.exit(f"cannot list the WLCS tests (exit {out.returncode}):\n{out.stdout}{out.stderr}")
     tests, suite = [], None
@@ -117,7 +127,7 @@ class Runner:
         """Runs tests in one WLCS process; returns the tests left over when it died."""
         cmd = [self.args.wlcs, self.args.module, "--gtest_filter=" + ":".join(tests)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=wlcs_env(self.args))
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         pending = list(tests)
