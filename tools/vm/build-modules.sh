@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tools/vm/build-modules.sh OUTDIR KERNEL_ABI
 #
-# Runs inside the Debian 13 root (tools/vm/vm calls it). Builds the two DRM test
-# modules the Debian kernel leaves out, out of tree, from linux-source-6.12 and the
+# Runs inside the Debian forky root (tools/vm/vm calls it). Builds the two DRM test
+# modules the Debian kernel leaves out, out of tree, from linux-source-X.Y (the kernel's X.Y) and the
 # installed linux-headers-KERNEL_ABI, and writes OUTDIR/vkms.ko and OUTDIR/sw_sync.ko.
 #
 # Changes to the kernel sources (each checked to apply exactly once):
@@ -17,17 +17,18 @@ set -euo pipefail
 out=${1:?usage: build-modules.sh OUTDIR KERNEL_ABI}
 abi=${2:?usage: build-modules.sh OUTDIR KERNEL_ABI}
 headers=/usr/src/linux-headers-$abi
-tarball=/usr/src/linux-source-6.12.tar.xz
+series=$(echo "$abi" | cut -d. -f1,2)
+tarball=/usr/src/linux-source-$series.tar.xz
 [ -d "$headers" ] || { echo "build-modules: $headers is missing" >&2; exit 1; }
 [ -f "$tarball" ] || { echo "build-modules: $tarball is missing" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tranche-vm-modules.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tar -xJf "$tarball" -C "$work" --strip-components=1 \
-  --wildcards 'linux-source-6.12/drivers/gpu/drm/vkms/*' \
-  'linux-source-6.12/drivers/dma-buf/sw_sync.c' \
-  'linux-source-6.12/drivers/dma-buf/sync_debug.[ch]' \
-  'linux-source-6.12/drivers/dma-buf/sync_trace.h'
+  --wildcards "linux-source-$series/drivers/gpu/drm/vkms/*" \
+  "linux-source-$series/drivers/dma-buf/sw_sync.c" \
+  "linux-source-$series/drivers/dma-buf/sync_debug.[ch]" \
+  "linux-source-$series/drivers/dma-buf/sync_trace.h"
 
 python3 - "$work" <<'PY'
 import pathlib, sys
