@@ -165,11 +165,10 @@ void OutputPlanes::collect(std::vector<Candidate>& candidates, std::vector<Eleme
 
 bool OutputPlanes::frame_due() const {
   wlr_scene_output* so = output_.scene_output;
-  return so && (output_.wlr->needs_frame || pixman_region32_not_empty(&so->pending_commit_damage));
+  return so && wlr_scene_output_needs_frame(so);  // the output asked, or the scene has damage
 }
 
 bool OutputPlanes::commit_frame() {
-  wlr_scene_output* so = output_.scene_output;
   wlr_output* o = output_.wlr;
   if (!frame_due()) return false;
   // Mode changes by output management or a nested host come here unannounced.
@@ -361,7 +360,7 @@ bool OutputPlanes::compose(wlr_output_state& state, const std::vector<bool>& dra
                            const std::vector<Candidate>& candidates, const std::vector<Element>& elements) {
   wlr_output* o = output_.wlr;
   if (!wlr_output_configure_primary_swapchain(o, &state, &o->swapchain)) return false;
-  wlr_buffer* target = wlr_swapchain_acquire(o->swapchain, nullptr);
+  wlr_buffer* target = wlr_swapchain_acquire(o->swapchain);
   if (!target) return false;
   wlr_render_pass* pass = wlr_renderer_begin_buffer_pass(output_.server.renderer, target, nullptr);
   if (!pass) {

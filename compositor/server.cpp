@@ -319,7 +319,8 @@ void Server::create_protocols() {
   wlr_viewporter_create(display);
   wlr_fractional_scale_manager_v1_create(display, 1);
   wlr_single_pixel_buffer_manager_v1_create(display);
-  wlr_presentation_create(display, backend);
+  // Version 2: the clock may be re-announced; presented events carry zero_copy.
+  wlr_presentation_create(display, backend, 2);
   wlr_xdg_output_manager_v1_create(display, output_layout);
   privileged(wlr_screencopy_manager_v1_create(display)->global);
   privileged(wlr_export_dmabuf_manager_v1_create(display)->global);
