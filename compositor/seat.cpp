@@ -193,6 +193,11 @@ Seat::Seat(Server& server)
 Seat::~Seat() {
   if (refresh_idle_) wl_event_source_remove(refresh_idle_);
   keyboards_.clear();
+  // wlroots asserts a dying cursor has no listeners: ours go first.
+  for (Listener* listener : {&motion_, &motion_absolute_, &button_, &axis_, &frame_, &touch_down_, &touch_up_,
+                             &touch_motion_, &touch_cancel_, &touch_frame_, &swipe_begin_, &swipe_update_,
+                             &swipe_end_, &pinch_begin_, &pinch_update_, &pinch_end_, &hold_begin_, &hold_end_})
+    listener->disconnect();
   wlr_xcursor_manager_destroy(xcursor);
   wlr_cursor_destroy(cursor);
 }

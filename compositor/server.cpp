@@ -134,10 +134,19 @@ Server::~Server() {
   session_lock.reset();
   for (auto* source : {sigterm_, sigint_, sigchld_})
     if (source) wl_event_source_remove(source);
+  // wlroots (0.19 on) asserts that an object dying has no listeners left on its
+  // signals: ours go before the objects, here rather than with the members.
   backend_destroy_.disconnect();
+  new_output_.disconnect();
+  new_input_.disconnect();
   if (backend) wlr_backend_destroy(backend);  // destroys outputs and input devices
   seat.reset();
   buffer_paths.reset();  // its timer lives in the event loop
+  for (Listener* listener : {&new_surface_, &new_toplevel_, &new_popup_, &new_layer_surface_, &new_decoration_,
+                             &request_activate_, &output_layout_change_, &output_manager_apply_,
+                             &output_manager_test_, &output_power_set_mode_, &new_virtual_keyboard_,
+                             &new_virtual_pointer_, &new_pointer_constraint_, &new_idle_inhibitor_})
+    listener->disconnect();
   if (allocator) wlr_allocator_destroy(allocator);
   if (renderer) wlr_renderer_destroy(renderer);
   if (scene) wlr_scene_node_destroy(&scene->tree.node);

@@ -76,6 +76,8 @@ TEST_F(ShellTest, ServerSideDecorationsWhenAskedClientSideWhenInsisted) {
     commit_buffer(*client, *window, 120, 80);
     ASSERT_TRUE(pump(*client, [&] { return view_for(*window) != nullptr; }));
     EXPECT_EQ(view_for(*window)->decoration().visible(), requested == ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE);
+    // Before its toplevel: the protocol's `orphaned` error otherwise (wlroots 0.19 on raises it).
+    zxdg_toplevel_decoration_v1_destroy(decoration);
   }
 }
 

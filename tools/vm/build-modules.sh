@@ -10,8 +10,10 @@
 #           DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE to the driver's features
 #           (syncobjs live entirely in DRM core; stock vkms answers EOPNOTSUPP).
 #  sw_sync  built in-tree only (CONFIG_SW_SYNC=y): give it <linux/module.h> and a
-#           licence, let its tracepoint header be found out of tree, and stop
-#           calling sync_file_get_name(), which the kernel does not export.
+#           licence, and let its tracepoint header be found out of tree. (6.12's
+#           sync_debug.c also called the unexported sync_file_get_name(); 7.x's
+#           no longer lists sync files.)
+# vkms's objects come from its own Makefile (7.x has configfs, colorop, luts...).
 set -euo pipefail
 
 out=${1:?usage: build-modules.sh OUTDIR KERNEL_ABI}
@@ -54,11 +56,12 @@ edit("gpu/drm/vkms/vkms_drv.c",
      "MODULE_PARM_DESC(enable_syncobj, \"Advertise DRM syncobjs (binary and timeline); "
      "tranche test build, default off\");\n\n"
      "DEFINE_DRM_GEM_FOPS(vkms_driver_fops);")
+# Before any device exists (the default one and configfs ones share the driver).
 edit("gpu/drm/vkms/vkms_drv.c",
-     "static int __init vkms_init(void)\n{",
-     "static int __init vkms_init(void)\n{\n"
+     "\tret = vkms_configfs_register();",
      "\tif (enable_syncobj)\n"
-     "\t\tvkms_driver.driver_features |= DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE;")
+     "\t\tvkms_driver.driver_features |= DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE;\n\n"
+     "\tret = vkms_configfs_register();")
 
 # sw_sync: a loadable module.
 edit("dma-buf/sw_sync.c", "#include <linux/file.h>",
@@ -71,24 +74,12 @@ edit("dma-buf/sync_debug.c", "#include <linux/debugfs.h>",
      "#include <linux/module.h>\n#include <linux/debugfs.h>")
 edit("dma-buf/sync_trace.h", "#define TRACE_INCLUDE_PATH ../../drivers/dma-buf",
      "#define TRACE_INCLUDE_PATH .")
-edit("dma-buf/sync_debug.c", "sync_file_get_name(sync_file, buf, sizeof(buf))",
-     "tranche_sync_file_name(sync_file, buf, sizeof(buf))")
-edit("dma-buf/sync_debug.c", "static void sync_print_sync_file(",
-     "/* sync_file_get_name() is not exported: name the fence by context and seqno. */\n"
-     "static const char *tranche_sync_file_name(struct sync_file *sync_file, char *buf, int len)\n"
-     "{\n"
-     "\tif (sync_file->user_name[0])\n"
-     "\t\treturn sync_file->user_name;\n"
-     "\tsnprintf(buf, len, \"fence %llu:%llu\", sync_file->fence->context, sync_file->fence->seqno);\n"
-     "\treturn buf;\n"
-     "}\n\n"
-     "static void sync_print_sync_file(")
 PY
 
+# Kbuild wins over the Makefile out of tree: take its object list, build the module.
 cat > "$work/drivers/gpu/drm/vkms/Kbuild" <<'EOF'
+include $(src)/Makefile
 obj-m += vkms.o
-vkms-y := vkms_drv.o vkms_plane.o vkms_output.o vkms_formats.o vkms_crtc.o \
-	vkms_composer.o vkms_writeback.o
 EOF
 cat > "$work/drivers/dma-buf/Kbuild" <<'EOF'
 obj-m += sw_sync.o
