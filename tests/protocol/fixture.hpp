@@ -25,6 +25,7 @@ struct Client {
   xdg_wm_base* wm_base = nullptr;
   zxdg_decoration_manager_v1* decorations = nullptr;
   std::vector<std::string> globals;
+  std::vector<wl_buffer*> buffers;  // create_buffer's, destroyed with the client
   ~Client();
 };
 
