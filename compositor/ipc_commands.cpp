@@ -197,6 +197,21 @@ void Server::register_ipc_commands() {
                         if (!output) return std::unexpected("the headless backend could not create an output");
                         return json{{"name", output->name}};
                       });
+  ipc_dispatcher_.add("remove-output", "headless backend: unplug an output (args: name)",
+                      [this](const json& args) -> std::expected<json, std::string> {
+                        if (!wlr_backend_is_headless(backend))
+                          return std::unexpected(std::string("remove-output needs the headless backend (this is ") +
+                                                 backend_name + ")");
+                        auto name = args.find("name");
+                        if (name == args.end() || !name->is_string())
+                          return std::unexpected("remove-output needs a string argument \"name\"");
+                        for (auto& output : outputs())
+                          if (output->wlr->name == name->get<std::string>()) {
+                            wlr_output_destroy(output->wlr);  // as an unplug: Output cleans up on its destroy event
+                            return json{{"removed", name->get<std::string>()}};
+                          }
+                        return std::unexpected("no output called \"" + name->get<std::string>() + "\"");
+                      });
   ipc_dispatcher_.add("session-lock", "the screen lock: unlocked, locked or abandoned (the locker died), and counters",
                       [this](const json&) {
                         return std::expected<json, std::string>(json{{"state", session_lock->state_name()},

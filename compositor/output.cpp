@@ -66,6 +66,7 @@ Output::Output(Server& server, wlr_output* output)
   destroy_.connect(&output->events.destroy, [this](void*) {
     Server& s = this->server;
     s.outputs().remove_if([this](const auto& o) { return o.get() == this; });  // deletes this
+    s.place_outputs();  // the auto-placed row closes the gap
     s.arrange_outputs();
   });
 
@@ -81,6 +82,8 @@ Output::~Output() {
   destroy_.disconnect();
   scene_output_destroy_.disconnect();
   if (scene_output) wlr_scene_output_destroy(scene_output);
+  // Out of the layout now, not after this: the views it held are re-homed below.
+  wlr_output_layout_remove(server.output_layout, wlr);
   if (background_) wlr_scene_node_destroy(&background_->node);
   // Layer surfaces on this output are closed: the protocol says they must go.
   for (auto& layer : server.layer_surfaces)

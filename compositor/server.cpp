@@ -425,9 +425,24 @@ void Server::handle_new_output(wlr_output* wlr) {
 }
 
 void Server::arrange_outputs() {
+  rescue_stranded_views();
   for (auto& output : outputs_) output->arrange();
   if (session_lock) session_lock->arrange();
   update_output_manager();
+}
+
+// An output unplugged or disabled can leave windows where no output is: each
+// comes to the focused output, centred (fullscreen and maximized ones re-fit).
+void Server::rescue_stranded_views() {
+  Output* target = focused_output();
+  if (!target) return;
+  wlr_box box = target->layout_box();
+  for (View* view : views_) {
+    if (!view->mapped() || view->output()) continue;
+    wlr_box g = view->geometry();
+    view->move_to(box.x + std::max(0, (box.width - g.width) / 2), box.y + std::max(0, (box.height - g.height) / 2));
+    view->fit_to_output();
+  }
 }
 
 void Server::place_outputs() {

@@ -89,6 +89,7 @@ class Server {
   // Configured outputs go where the config says; the others in a row to their
   // right, in the order they appeared, so the layout never depends on timing.
   void place_outputs();
+  void rescue_stranded_views();  // windows left where no output is
 
   // wlroots objects shared by the modules.
   wl_display* display = nullptr;

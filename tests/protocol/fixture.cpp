@@ -65,6 +65,10 @@ const xdg_toplevel_listener toplevel_listener = {
 }  // namespace
 
 Client::~Client() {
+  for (wl_buffer* buffer : buffers) wl_proxy_destroy(reinterpret_cast<wl_proxy*>(buffer));
+  for (void* proxy : {static_cast<void*>(decorations), static_cast<void*>(wm_base), static_cast<void*>(shm),
+                      static_cast<void*>(compositor), static_cast<void*>(registry)})
+    if (proxy) wl_proxy_destroy(static_cast<wl_proxy*>(proxy));
   if (display) wl_display_disconnect(display);
 }
 
@@ -172,6 +176,7 @@ wl_buffer* CompositorTest::create_buffer(Client& client, int width, int height, 
   wl_buffer* buffer = wl_shm_pool_create_buffer(pool, 0, width, height, stride, WL_SHM_FORMAT_ARGB8888);
   wl_shm_pool_destroy(pool);
   close(fd);
+  client.buffers.push_back(buffer);
   return buffer;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <wayland-client.h>
@@ -25,6 +26,9 @@ struct Client {
   xdg_wm_base* wm_base = nullptr;
   zxdg_decoration_manager_v1* decorations = nullptr;
   std::vector<std::string> globals;
+  std::vector<wl_buffer*> buffers;  // from create_buffer
+  // Frees our proxies without a word to the compositor, then disconnects: the
+  // client vanishes, as a crashing one would.
   ~Client();
 };
 
