@@ -35,7 +35,7 @@ TEST(InputPopup, NeitherBelowNorAboveFitsStaysInside) {
 
 TEST(GrabbedKeys, PressAndReleaseGoToTheGrab) {
   GrabbedKeys keys;
-  int kb;
+  int kb = 0;
   EXPECT_TRUE(keys.route(&kb, 30, true, true));
   EXPECT_TRUE(keys.route(&kb, 30, false, true));
   EXPECT_EQ(keys.size(), 0u);
@@ -43,21 +43,21 @@ TEST(GrabbedKeys, PressAndReleaseGoToTheGrab) {
 
 TEST(GrabbedKeys, KeyPressedBeforeTheGrabIsReleasedToTheClient) {
   GrabbedKeys keys;
-  int kb;
+  int kb = 0;
   EXPECT_FALSE(keys.route(&kb, 30, true, false));
   EXPECT_FALSE(keys.route(&kb, 30, false, true));
 }
 
 TEST(GrabbedKeys, NoGrabNothingGrabbed) {
   GrabbedKeys keys;
-  int kb;
+  int kb = 0;
   EXPECT_FALSE(keys.route(&kb, 30, true, false));
   EXPECT_EQ(keys.size(), 0u);
 }
 
 TEST(GrabbedKeys, PerKeyboard) {
   GrabbedKeys keys;
-  int a, b;
+  int a = 0, b = 0;
   EXPECT_TRUE(keys.route(&a, 30, true, true));
   EXPECT_FALSE(keys.route(&b, 30, false, true));  // b's key 30 was never grabbed
   keys.forget(&a);
