@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "decoration.hpp"
+#include "input_method.hpp"
 #include "layer_shell.hpp"
 #include "session_lock.hpp"
 #include "timer.hpp"
@@ -26,6 +27,7 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
   if (!is_virtual) apply_config(seat.server.config().keyboard);
   modifiers_.connect(&keyboard->events.modifiers, [this](void*) {
     seat_.use_keyboard(wlr);
+    if (seat_.server.input_method && seat_.server.input_method->forward_modifiers(wlr)) return;
     wlr_seat_keyboard_notify_modifiers(seat_.wlr, &wlr->modifiers);
   });
   key_.connect(&keyboard->events.key, [this](void* data) {
@@ -46,6 +48,8 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
         handled = handle_binding(syms, count, modifiers);
       }
     }
+    // Then an input method's keyboard grab (not while locked), then the focused client.
+    if (!handled && seat_.server.input_method && seat_.server.input_method->forward_key(wlr, event)) return;
     if (!handled) {
       seat_.use_keyboard(wlr);
       wlr_seat_keyboard_notify_key(seat_.wlr, event->time_msec, event->keycode, event->state);
@@ -55,6 +59,7 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
 }
 
 Keyboard::~Keyboard() {
+  if (seat_.server.input_method) seat_.server.input_method->keyboard_destroyed(wlr);
   modifiers_.disconnect();
   key_.disconnect();
   destroy_.disconnect();
@@ -304,6 +309,7 @@ void Seat::focus_lock_surface(wlr_surface* surface) {
 
 void Seat::lock_changed() {
   end_grab();
+  if (server.input_method) server.input_method->lock_changed();  // nothing reaches the IME while locked
   wlr_seat_pointer_notify_clear_focus(wlr);  // also ends a held button's implicit grab
   if (server.session_lock && server.session_lock->locked()) {
     end_touches(nullptr);

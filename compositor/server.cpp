@@ -19,6 +19,7 @@
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
+#include "input_method.hpp"
 #include "security_context.hpp"
 #include "session_lock.hpp"
 #include "timer.hpp"
@@ -131,6 +132,7 @@ Server::~Server() {
     wl_display_destroy_clients(display);
   }
   xwayland_.reset();
+  input_method.reset();  // its popups are scene nodes
   session_lock.reset();
   for (auto* source : {sigterm_, sigint_, sigchld_})
     if (source) wl_event_source_remove(source);
@@ -239,6 +241,8 @@ std::expected<void, std::string> Server::start() {
   session_lock = std::make_unique<SessionLock>(*this);  // its cover goes above everything the seat draws
   security_context->add_privileged(session_lock->global());
   security_context->add_privileged(seat->shortcuts_inhibit_global());
+  input_method = std::make_unique<InputMethodRelay>(*this);
+  security_context->add_privileged(input_method->input_method_global());  // an IME sees every key
   new_output_.connect(&backend->events.new_output, [this](void* data) {
     handle_new_output(static_cast<wlr_output*>(data));
   });

@@ -29,6 +29,7 @@ class SecurityContext;
 class Xwayland;
 class ExplicitSync;
 class BufferPaths;
+class InputMethodRelay;
 
 // Every scene node that stands for one of our objects carries a pointer to a
 // SceneObject in node->data, so hit-testing can find the owner.
@@ -114,6 +115,7 @@ class Server {
   wlr_pointer_constraints_v1* pointer_constraints = nullptr;
   std::unique_ptr<Seat> seat;
   std::unique_ptr<SessionLock> session_lock;  // ext-session-lock-v1
+  std::unique_ptr<InputMethodRelay> input_method;  // text-input-v3 <-> input-method-v2
   std::unique_ptr<SecurityContext> security_context;  // hides privileged globals from sandboxes
   wlr_content_type_manager_v1* content_types = nullptr;
   std::unique_ptr<BufferPaths> buffer_paths;    // planes, feedback, explain/stats
