@@ -7,6 +7,7 @@
 
 #include "buffer_paths.hpp"
 #include "explicit_sync.hpp"
+#include "surface_timing.hpp"
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
@@ -155,7 +156,11 @@ void Server::register_ipc_commands() {
                         return std::expected<json, std::string>(result);
                       });
   ipc_dispatcher_.add("stats", "counters: frames per path, plane assignments, test-commit failures, feedback, imports, pacing",
-                      [this](const json&) { return std::expected<json, std::string>(buffer_paths->stats()); });
+                      [this](const json&) {
+                        json result = buffer_paths->stats();
+                        result["timing"] = surface_timing ? surface_timing->describe() : json(nullptr);
+                        return std::expected<json, std::string>(result);
+                      });
   ipc_dispatcher_.add("reload", "re-read the configuration file", [this](const json&) -> std::expected<json, std::string> {
     if (auto result = reload_config(); !result) return std::unexpected(result.error());
     return json{{"reloaded", true}};

@@ -7,6 +7,7 @@
 
 #include "buffer_paths.hpp"
 #include "layer_shell.hpp"
+#include "surface_timing.hpp"
 #include "view.hpp"
 
 namespace tranche {
@@ -206,10 +207,17 @@ void Output::composite() {
   composite_timer_.disarm();
   if (!scene_output) return;
   int64_t start = monotonic_now();
+  // When this frame will be seen: at the vblank the composition was planned
+  // for (DRM), or at once. Updates timed for it apply now, to be in it.
+  int64_t present = scheduler.mode() == FrameScheduler::Mode::Vblank
+                        ? start + scheduler.render_budget() + FrameScheduler::kRenderMargin
+                        : start;
+  server.surface_timing->before_latch(wlr, present);
   // Nothing is committed when nothing changed.
   bool due = planes_->frame_due();
   bool committed = planes_->commit_frame();
   int64_t end = monotonic_now();
+  server.surface_timing->after_latch(wlr, present);
   if (!due) ++pacing.empty_compositions;
   else if (!committed) ++pacing.commit_failures;
   if (committed) scheduler.composited(end - start);

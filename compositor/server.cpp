@@ -16,6 +16,7 @@
 
 #include "buffer_paths.hpp"
 #include "explicit_sync.hpp"
+#include "surface_timing.hpp"
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
@@ -140,6 +141,7 @@ Server::~Server() {
   if (backend) wlr_backend_destroy(backend);  // destroys outputs and input devices
   seat.reset();
   buffer_paths.reset();  // its timer lives in the event loop
+  surface_timing.reset();  // its globals and timer too
   if (allocator) wlr_allocator_destroy(allocator);
   if (renderer) wlr_renderer_destroy(renderer);
   if (scene) wlr_scene_node_destroy(&scene->tree.node);
@@ -233,6 +235,7 @@ std::expected<void, std::string> Server::start() {
   create_protocols();
   // Explicit sync where the KMS device has timeline syncobjs (waits and signals on the CPU).
   explicit_sync = std::make_unique<ExplicitSync>(display, backend, config_);
+  surface_timing = std::make_unique<SurfaceTiming>(display);  // fifo-v1, commit-timing-v1
   ipc_dispatcher_.add("sync", "explicit sync: waiting surfaces and counters (until explain/stats show them)",
                       [this](const ipc::json&) -> std::expected<ipc::json, std::string> { return explicit_sync->describe(); });
 

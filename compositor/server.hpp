@@ -28,6 +28,7 @@ class SessionLock;
 class SecurityContext;
 class Xwayland;
 class ExplicitSync;
+class SurfaceTiming;
 class BufferPaths;
 class InputMethodRelay;
 
@@ -120,6 +121,7 @@ class Server {
   wlr_content_type_manager_v1* content_types = nullptr;
   std::unique_ptr<BufferPaths> buffer_paths;    // planes, feedback, explain/stats
   std::unique_ptr<ExplicitSync> explicit_sync;  // linux-drm-syncobj-v1; describe() for IPC
+  std::unique_ptr<SurfaceTiming> surface_timing;  // fifo-v1, commit-timing-v1; Output latches it
   std::string socket_name;
   const char* backend_name = "";
 

@@ -15,6 +15,7 @@ zwlr_virtual_pointer_manager_v1 ext_session_lock_manager_v1 wl_seat wl_output
 wp_security_context_manager_v1 zwp_keyboard_shortcuts_inhibit_manager_v1 zwp_pointer_gestures_v1
 wp_alpha_modifier_v1 wp_content_type_manager_v1 zxdg_exporter_v1 zxdg_importer_v1
 zxdg_exporter_v2 zxdg_importer_v2 zwp_text_input_manager_v3 zwp_input_method_manager_v2
+wp_fifo_manager_v1 wp_commit_timing_manager_v1
 """.split()
 
 
