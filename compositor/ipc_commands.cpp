@@ -90,6 +90,7 @@ json surfaces_json(Server& server) {
     j["kind"] = "xdg_toplevel";
     j["app_id"] = string_or_null(view->toplevel->app_id);
     j["title"] = string_or_null(view->toplevel->title);
+    j["identifier"] = view->identifier();  // ext-foreign-toplevel-list
     j["pid"] = client_pid(view->surface());
     Output* output = view->output();
     j["output"] = output ? json(output->wlr->name) : json(nullptr);
@@ -127,6 +128,7 @@ json surfaces_json(Server& server) {
       j["kind"] = "xwayland";
       j["app_id"] = string_or_null(surface->xsurface->class_);
       j["title"] = string_or_null(surface->xsurface->title);
+      j["identifier"] = surface->identifier();
       j["pid"] = surface->xsurface->pid;
       Output* output = server.output_at(g.x + g.width / 2.0, g.y + g.height / 2.0);
       j["output"] = output ? json(output->wlr->name) : json(nullptr);

@@ -333,6 +333,8 @@ void Server::create_protocols() {
   privileged(wlr_gamma_control_manager_v1_create(display)->global);
   foreign_toplevels = wlr_foreign_toplevel_manager_v1_create(display);
   privileged(foreign_toplevels->global);
+  toplevel_list = wlr_ext_foreign_toplevel_list_v1_create(display, 1);
+  privileged(toplevel_list->global);  // lists every window: not for sandboxes
   wlr_alpha_modifier_v1_create(display);  // the scene applies it; the planner sees the opacity
   content_types = wlr_content_type_manager_v1_create(display, 1);  // explain shows it
   // xdg-foreign: a toplevel of one client becomes the parent of another's (portals' dialogs).

@@ -108,6 +108,7 @@ class Server {
   wlr_xdg_shell* xdg_shell = nullptr;
   wlr_layer_shell_v1* layer_shell = nullptr;
   wlr_foreign_toplevel_manager_v1* foreign_toplevels = nullptr;
+  wlr_ext_foreign_toplevel_list_v1* toplevel_list = nullptr;  // ext-foreign-toplevel-list-v1
   wlr_xdg_activation_v1* activation = nullptr;
   wlr_output_manager_v1* output_manager = nullptr;
   wlr_idle_notifier_v1* idle_notifier = nullptr;
