@@ -155,6 +155,7 @@ Seat::Seat(Server& server)
   frame_.connect(&cursor->events.frame, [this](void*) { wlr_seat_pointer_notify_frame(wlr); });
   connect_touch();
   connect_gestures();
+  tablets_ = std::make_unique<Tablets>(*this);
 
   shortcuts_inhibit_ = wlr_keyboard_shortcuts_inhibit_v1_create(server.display);
   new_shortcuts_inhibitor_.connect(&shortcuts_inhibit_->events.new_inhibitor,
@@ -198,6 +199,7 @@ Seat::Seat(Server& server)
 Seat::~Seat() {
   if (refresh_idle_) wl_event_source_remove(refresh_idle_);
   keyboards_.clear();
+  tablets_.reset();  // its listeners are on the cursor
   wlr_xcursor_manager_destroy(xcursor);
   wlr_cursor_destroy(cursor);
 }
@@ -212,9 +214,14 @@ void Seat::add_input_device(wlr_input_device* device) {
       has_touch_ = true;
       [[fallthrough]];
     case WLR_INPUT_DEVICE_POINTER:
-    case WLR_INPUT_DEVICE_TABLET:
       wlr_cursor_attach_input_device(cursor, device);
       has_pointer_ = true;
+      break;
+    case WLR_INPUT_DEVICE_TABLET:
+      has_pointer_ = true;  // its tools move the cursor
+      [[fallthrough]];
+    case WLR_INPUT_DEVICE_TABLET_PAD:
+      tablets_->add_device(device);
       break;
     default: break;
   }
@@ -584,6 +591,13 @@ void Seat::connect_gestures() {
 
 void Seat::add_pointer_constraint(wlr_pointer_constraint_v1* constraint) {
   if (wlr->pointer_state.focused_surface == constraint->surface) refresh_pointer(0);
+}
+
+void Seat::emulate_button(uint32_t time_msec, uint32_t button, bool pressed) {
+  wlr_pointer_button_event event{.pointer = nullptr, .time_msec = time_msec, .button = button,
+                                 .state = pressed ? WL_POINTER_BUTTON_STATE_PRESSED : WL_POINTER_BUTTON_STATE_RELEASED};
+  handle_button(&event);
+  wlr_seat_pointer_notify_frame(wlr);
 }
 
 void Seat::handle_button(wlr_pointer_button_event* event) {
