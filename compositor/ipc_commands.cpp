@@ -7,6 +7,7 @@
 
 #include "buffer_paths.hpp"
 #include "explicit_sync.hpp"
+#include "surface_timing.hpp"
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
@@ -88,6 +89,7 @@ json surfaces_json(Server& server) {
     j["kind"] = "xdg_toplevel";
     j["app_id"] = string_or_null(view->toplevel->app_id);
     j["title"] = string_or_null(view->toplevel->title);
+    j["identifier"] = view->identifier();  // ext-foreign-toplevel-list
     j["pid"] = client_pid(view->surface());
     Output* output = view->output();
     j["output"] = output ? json(output->wlr->name) : json(nullptr);
@@ -125,6 +127,7 @@ json surfaces_json(Server& server) {
       j["kind"] = "xwayland";
       j["app_id"] = string_or_null(surface->xsurface->class_);
       j["title"] = string_or_null(surface->xsurface->title);
+      j["identifier"] = surface->identifier();
       j["pid"] = surface->xsurface->pid;
       Output* output = server.output_at(g.x + g.width / 2.0, g.y + g.height / 2.0);
       j["output"] = output ? json(output->wlr->name) : json(nullptr);
@@ -154,7 +157,11 @@ void Server::register_ipc_commands() {
                         return std::expected<json, std::string>(result);
                       });
   ipc_dispatcher_.add("stats", "counters: frames per path, plane assignments, test-commit failures, feedback, imports, pacing",
-                      [this](const json&) { return std::expected<json, std::string>(buffer_paths->stats()); });
+                      [this](const json&) {
+                        json result = buffer_paths->stats();
+                        result["timing"] = surface_timing ? surface_timing->describe() : json(nullptr);
+                        return std::expected<json, std::string>(result);
+                      });
   ipc_dispatcher_.add("reload", "re-read the configuration file", [this](const json&) -> std::expected<json, std::string> {
     if (auto result = reload_config(); !result) return std::unexpected(result.error());
     return json{{"reloaded", true}};
@@ -195,6 +202,21 @@ void Server::register_ipc_commands() {
                         wlr_output* output = wlr_headless_add_output(backend, unsigned(*width), unsigned(*height));
                         if (!output) return std::unexpected("the headless backend could not create an output");
                         return json{{"name", output->name}};
+                      });
+  ipc_dispatcher_.add("remove-output", "headless backend: unplug an output (args: name)",
+                      [this](const json& args) -> std::expected<json, std::string> {
+                        if (!wlr_backend_is_headless(backend))
+                          return std::unexpected(std::string("remove-output needs the headless backend (this is ") +
+                                                 backend_name + ")");
+                        auto name = args.find("name");
+                        if (name == args.end() || !name->is_string())
+                          return std::unexpected("remove-output needs a string argument \"name\"");
+                        for (auto& output : outputs())
+                          if (output->wlr->name == name->get<std::string>()) {
+                            wlr_output_destroy(output->wlr);  // as an unplug: Output cleans up on its destroy event
+                            return json{{"removed", name->get<std::string>()}};
+                          }
+                        return std::unexpected("no output called \"" + name->get<std::string>() + "\"");
                       });
   ipc_dispatcher_.add("session-lock", "the screen lock: unlocked, locked or abandoned (the locker died), and counters",
                       [this](const json&) {

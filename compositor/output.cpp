@@ -7,6 +7,7 @@
 
 #include "buffer_paths.hpp"
 #include "layer_shell.hpp"
+#include "surface_timing.hpp"
 #include "view.hpp"
 
 namespace tranche {
@@ -66,6 +67,7 @@ Output::Output(Server& server, wlr_output* output)
   destroy_.connect(&output->events.destroy, [this](void*) {
     Server& s = this->server;
     s.outputs().remove_if([this](const auto& o) { return o.get() == this; });  // deletes this
+    s.place_outputs();  // the auto-placed row closes the gap
     s.arrange_outputs();
   });
 
@@ -81,6 +83,8 @@ Output::~Output() {
   destroy_.disconnect();
   scene_output_destroy_.disconnect();
   if (scene_output) wlr_scene_output_destroy(scene_output);
+  // Out of the layout now, not after this: the views it held are re-homed below.
+  wlr_output_layout_remove(server.output_layout, wlr);
   if (background_) wlr_scene_node_destroy(&background_->node);
   // Layer surfaces on this output are closed: the protocol says they must go.
   for (auto& layer : server.layer_surfaces)
@@ -203,10 +207,17 @@ void Output::composite() {
   composite_timer_.disarm();
   if (!scene_output) return;
   int64_t start = monotonic_now();
+  // When this frame will be seen: at the vblank the composition was planned
+  // for (DRM), or at once. Updates timed for it apply now, to be in it.
+  int64_t present = scheduler.mode() == FrameScheduler::Mode::Vblank
+                        ? start + scheduler.render_budget() + FrameScheduler::kRenderMargin
+                        : start;
+  server.surface_timing->before_latch(wlr, present);
   // Nothing is committed when nothing changed.
   bool due = planes_->frame_due();
   bool committed = planes_->commit_frame();
   int64_t end = monotonic_now();
+  server.surface_timing->after_latch(wlr, present);
   if (!due) ++pacing.empty_compositions;
   else if (!committed) ++pacing.commit_failures;
   if (committed) scheduler.composited(end - start);

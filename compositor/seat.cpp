@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "decoration.hpp"
+#include "input_method.hpp"
 #include "layer_shell.hpp"
 #include "session_lock.hpp"
 #include "timer.hpp"
@@ -26,6 +27,7 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
   if (!is_virtual) apply_config(seat.server.config().keyboard);
   modifiers_.connect(&keyboard->events.modifiers, [this](void*) {
     seat_.use_keyboard(wlr);
+    if (seat_.server.input_method && seat_.server.input_method->forward_modifiers(wlr)) return;
     wlr_seat_keyboard_notify_modifiers(seat_.wlr, &wlr->modifiers);
   });
   key_.connect(&keyboard->events.key, [this](void* data) {
@@ -46,6 +48,8 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
         handled = handle_binding(syms, count, modifiers);
       }
     }
+    // Then an input method's keyboard grab (not while locked), then the focused client.
+    if (!handled && seat_.server.input_method && seat_.server.input_method->forward_key(wlr, event)) return;
     if (!handled) {
       seat_.use_keyboard(wlr);
       wlr_seat_keyboard_notify_key(seat_.wlr, event->time_msec, event->keycode, event->state);
@@ -55,6 +59,7 @@ Keyboard::Keyboard(Seat& seat, wlr_keyboard* keyboard, bool is_virtual)
 }
 
 Keyboard::~Keyboard() {
+  if (seat_.server.input_method) seat_.server.input_method->keyboard_destroyed(wlr);
   modifiers_.disconnect();
   key_.disconnect();
   destroy_.disconnect();
@@ -150,6 +155,7 @@ Seat::Seat(Server& server)
   frame_.connect(&cursor->events.frame, [this](void*) { wlr_seat_pointer_notify_frame(wlr); });
   connect_touch();
   connect_gestures();
+  tablets_ = std::make_unique<Tablets>(*this);
 
   shortcuts_inhibit_ = wlr_keyboard_shortcuts_inhibit_v1_create(server.display);
   new_shortcuts_inhibitor_.connect(&shortcuts_inhibit_->events.new_inhibitor,
@@ -198,6 +204,7 @@ Seat::~Seat() {
                              &touch_motion_, &touch_cancel_, &touch_frame_, &swipe_begin_, &swipe_update_,
                              &swipe_end_, &pinch_begin_, &pinch_update_, &pinch_end_, &hold_begin_, &hold_end_})
     listener->disconnect();
+  tablets_.reset();  // its listeners are on the cursor
   wlr_xcursor_manager_destroy(xcursor);
   wlr_cursor_destroy(cursor);
 }
@@ -212,9 +219,14 @@ void Seat::add_input_device(wlr_input_device* device) {
       has_touch_ = true;
       [[fallthrough]];
     case WLR_INPUT_DEVICE_POINTER:
-    case WLR_INPUT_DEVICE_TABLET:
       wlr_cursor_attach_input_device(cursor, device);
       has_pointer_ = true;
+      break;
+    case WLR_INPUT_DEVICE_TABLET:
+      has_pointer_ = true;  // its tools move the cursor
+      [[fallthrough]];
+    case WLR_INPUT_DEVICE_TABLET_PAD:
+      tablets_->add_device(device);
       break;
     default: break;
   }
@@ -309,6 +321,7 @@ void Seat::focus_lock_surface(wlr_surface* surface) {
 
 void Seat::lock_changed() {
   end_grab();
+  if (server.input_method) server.input_method->lock_changed();  // nothing reaches the IME while locked
   wlr_seat_pointer_notify_clear_focus(wlr);  // also ends a held button's implicit grab
   if (server.session_lock && server.session_lock->locked()) {
     end_touches(nullptr);
@@ -603,6 +616,13 @@ void Seat::connect_gestures() {
 
 void Seat::add_pointer_constraint(wlr_pointer_constraint_v1* constraint) {
   if (wlr->pointer_state.focused_surface == constraint->surface) refresh_pointer(0);
+}
+
+void Seat::emulate_button(uint32_t time_msec, uint32_t button, bool pressed) {
+  wlr_pointer_button_event event{.pointer = nullptr, .time_msec = time_msec, .button = button,
+                                 .state = pressed ? WL_POINTER_BUTTON_STATE_PRESSED : WL_POINTER_BUTTON_STATE_RELEASED};
+  handle_button(&event);
+  wlr_seat_pointer_notify_frame(wlr);
 }
 
 void Seat::handle_button(wlr_pointer_button_event* event) {

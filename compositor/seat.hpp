@@ -9,6 +9,7 @@
 
 #include "listener.hpp"
 #include "server.hpp"
+#include "tablet.hpp"
 
 namespace tranche {
 
@@ -66,6 +67,9 @@ class Seat {
   void schedule_pointer_refresh();
   // A surface is going away: touch contacts on it end, the pointer may be elsewhere.
   void surface_destroyed(wlr_surface* surface);
+  // A button of another device acting as the pointer (a tablet tool's tip on a
+  // surface that takes no tablet input): goes where a real click would.
+  void emulate_button(uint32_t time_msec, uint32_t button, bool pressed);
 
   Server& server;
   wlr_seat* wlr;
@@ -86,6 +90,7 @@ class Seat {
   std::map<int32_t, std::pair<double, double>> touch_origins_;  // surface origin per contact
 
   std::list<std::unique_ptr<Keyboard>> keyboards_;
+  std::unique_ptr<Tablets> tablets_;
   bool has_pointer_ = false;
   LayerSurface* focused_layer_ = nullptr;
   wlr_pointer_constraint_v1* active_constraint_ = nullptr;

@@ -16,9 +16,11 @@
 
 #include "buffer_paths.hpp"
 #include "explicit_sync.hpp"
+#include "surface_timing.hpp"
 #include "layer_shell.hpp"
 #include "output.hpp"
 #include "seat.hpp"
+#include "input_method.hpp"
 #include "security_context.hpp"
 #include "session_lock.hpp"
 #include "timer.hpp"
@@ -131,6 +133,7 @@ Server::~Server() {
     wl_display_destroy_clients(display);
   }
   xwayland_.reset();
+  input_method.reset();  // its popups are scene nodes
   session_lock.reset();
   for (auto* source : {sigterm_, sigint_, sigchld_})
     if (source) wl_event_source_remove(source);
@@ -147,6 +150,7 @@ Server::~Server() {
                              &output_manager_test_, &output_power_set_mode_, &new_virtual_keyboard_,
                              &new_virtual_pointer_, &new_pointer_constraint_, &new_idle_inhibitor_})
     listener->disconnect();
+  surface_timing.reset();  // its globals and timer too
   if (allocator) wlr_allocator_destroy(allocator);
   if (renderer) wlr_renderer_destroy(renderer);
   if (scene) wlr_scene_node_destroy(&scene->tree.node);
@@ -240,6 +244,7 @@ std::expected<void, std::string> Server::start() {
   create_protocols();
   // Explicit sync where the KMS device has timeline syncobjs (waits and signals on the CPU).
   explicit_sync = std::make_unique<ExplicitSync>(display, backend, config_);
+  surface_timing = std::make_unique<SurfaceTiming>(display);  // fifo-v1, commit-timing-v1
   ipc_dispatcher_.add("sync", "explicit sync: waiting surfaces and counters (until explain/stats show them)",
                       [this](const ipc::json&) -> std::expected<ipc::json, std::string> { return explicit_sync->describe(); });
 
@@ -248,6 +253,8 @@ std::expected<void, std::string> Server::start() {
   session_lock = std::make_unique<SessionLock>(*this);  // its cover goes above everything the seat draws
   security_context->add_privileged(session_lock->global());
   security_context->add_privileged(seat->shortcuts_inhibit_global());
+  input_method = std::make_unique<InputMethodRelay>(*this);
+  security_context->add_privileged(input_method->input_method_global());  // an IME sees every key
   new_output_.connect(&backend->events.new_output, [this](void* data) {
     handle_new_output(static_cast<wlr_output*>(data));
   });
@@ -336,6 +343,8 @@ void Server::create_protocols() {
   privileged(wlr_gamma_control_manager_v1_create(display)->global);
   foreign_toplevels = wlr_foreign_toplevel_manager_v1_create(display);
   privileged(foreign_toplevels->global);
+  toplevel_list = wlr_ext_foreign_toplevel_list_v1_create(display, 1);
+  privileged(toplevel_list->global);  // lists every window: not for sandboxes
   wlr_alpha_modifier_v1_create(display);  // the scene applies it; the planner sees the opacity
   content_types = wlr_content_type_manager_v1_create(display, 1);  // explain shows it
   // xdg-foreign: a toplevel of one client becomes the parent of another's (portals' dialogs).
@@ -435,9 +444,24 @@ void Server::handle_new_output(wlr_output* wlr) {
 }
 
 void Server::arrange_outputs() {
+  rescue_stranded_views();
   for (auto& output : outputs_) output->arrange();
   if (session_lock) session_lock->arrange();
   update_output_manager();
+}
+
+// An output unplugged or disabled can leave windows where no output is: each
+// comes to the focused output, centred (fullscreen and maximized ones re-fit).
+void Server::rescue_stranded_views() {
+  Output* target = focused_output();
+  if (!target) return;
+  wlr_box box = target->layout_box();
+  for (View* view : views_) {
+    if (!view->mapped() || view->output()) continue;
+    wlr_box g = view->geometry();
+    view->move_to(box.x + std::max(0, (box.width - g.width) / 2), box.y + std::max(0, (box.height - g.height) / 2));
+    view->fit_to_output();
+  }
 }
 
 void Server::place_outputs() {

@@ -28,7 +28,9 @@ class SessionLock;
 class SecurityContext;
 class Xwayland;
 class ExplicitSync;
+class SurfaceTiming;
 class BufferPaths;
+class InputMethodRelay;
 
 // Every scene node that stands for one of our objects carries a pointer to a
 // SceneObject in node->data, so hit-testing can find the owner.
@@ -89,6 +91,7 @@ class Server {
   // Configured outputs go where the config says; the others in a row to their
   // right, in the order they appeared, so the layout never depends on timing.
   void place_outputs();
+  void rescue_stranded_views();  // windows left where no output is
 
   // wlroots objects shared by the modules.
   wl_display* display = nullptr;
@@ -105,6 +108,7 @@ class Server {
   wlr_xdg_shell* xdg_shell = nullptr;
   wlr_layer_shell_v1* layer_shell = nullptr;
   wlr_foreign_toplevel_manager_v1* foreign_toplevels = nullptr;
+  wlr_ext_foreign_toplevel_list_v1* toplevel_list = nullptr;  // ext-foreign-toplevel-list-v1
   wlr_xdg_activation_v1* activation = nullptr;
   wlr_output_manager_v1* output_manager = nullptr;
   wlr_idle_notifier_v1* idle_notifier = nullptr;
@@ -113,10 +117,12 @@ class Server {
   wlr_pointer_constraints_v1* pointer_constraints = nullptr;
   std::unique_ptr<Seat> seat;
   std::unique_ptr<SessionLock> session_lock;  // ext-session-lock-v1
+  std::unique_ptr<InputMethodRelay> input_method;  // text-input-v3 <-> input-method-v2
   std::unique_ptr<SecurityContext> security_context;  // hides privileged globals from sandboxes
   wlr_content_type_manager_v1* content_types = nullptr;
   std::unique_ptr<BufferPaths> buffer_paths;    // planes, feedback, explain/stats
   std::unique_ptr<ExplicitSync> explicit_sync;  // linux-drm-syncobj-v1; describe() for IPC
+  std::unique_ptr<SurfaceTiming> surface_timing;  // fifo-v1, commit-timing-v1; Output latches it
   std::string socket_name;
   const char* backend_name = "";
 

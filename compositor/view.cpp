@@ -47,10 +47,12 @@ View::View(Server& server, wlr_xdg_toplevel* toplevel)
   });
   set_title_.connect(&toplevel->events.set_title, [this](void*) {
     if (foreign_ && this->toplevel->title) wlr_foreign_toplevel_handle_v1_set_title(foreign_, this->toplevel->title);
+    if (listed_) listed_->update(this->toplevel->title, this->toplevel->app_id);
   });
   set_app_id_.connect(&toplevel->events.set_app_id, [this](void*) {
     if (foreign_ && this->toplevel->app_id)
       wlr_foreign_toplevel_handle_v1_set_app_id(foreign_, this->toplevel->app_id);
+    if (listed_) listed_->update(this->toplevel->title, this->toplevel->app_id);
   });
 }
 
@@ -252,6 +254,7 @@ void View::handle_map() {
   wlr_scene_node_set_enabled(&tree->node, true);
   server.views().push_front(this);
 
+  listed_ = std::make_unique<ToplevelHandle>(server.toplevel_list, toplevel->title, toplevel->app_id);
   foreign_ = wlr_foreign_toplevel_handle_v1_create(server.foreign_toplevels);
   if (toplevel->title) wlr_foreign_toplevel_handle_v1_set_title(foreign_, toplevel->title);
   if (toplevel->app_id) wlr_foreign_toplevel_handle_v1_set_app_id(foreign_, toplevel->app_id);
@@ -283,6 +286,7 @@ void View::handle_unmap() {
   foreign_fullscreen_.disconnect();
   if (foreign_) wlr_foreign_toplevel_handle_v1_destroy(foreign_);
   foreign_ = nullptr;
+  listed_.reset();
   if (was_focused) server.focus_view(server.views().empty() ? nullptr : server.views().front());
 }
 

@@ -9,6 +9,7 @@
 #include "placement.hpp"
 #include "listener.hpp"
 #include "server.hpp"
+#include "toplevel_list.hpp"
 
 namespace tranche {
 
@@ -39,6 +40,8 @@ class View : public SceneObject {
   bool maximized() const { return maximized_; }
   bool activated() const { return activated_; }
   Decoration& decoration() { return decoration_; }
+  // ext-foreign-toplevel-list's identifier while mapped, else empty.
+  std::string identifier() const { return listed_ ? listed_->identifier() : ""; }
 
   // xdg-decoration: the mode the client asked for, applied once it can be.
   void set_decoration(wlr_xdg_toplevel_decoration_v1* decoration);
@@ -69,6 +72,7 @@ class View : public SceneObject {
   wlr_box last_geometry_{};
   wlr_xdg_toplevel_decoration_v1* xdg_decoration_ = nullptr;
   wlr_foreign_toplevel_handle_v1* foreign_ = nullptr;
+  std::unique_ptr<ToplevelHandle> listed_;  // while mapped
 
   Listener map_, unmap_, commit_, destroy_;
   Listener request_move_, request_resize_, request_maximize_, request_fullscreen_;

@@ -52,6 +52,11 @@ XwaylandSurface::XwaylandSurface(Server& server, wlr_xwayland_surface* surface,
     wlr_xwayland_surface_configure(xsurface, event->x, event->y, event->width, event->height);
     if (tree_) wlr_scene_node_set_position(&tree_->node, event->x, event->y);
   });
+  auto relist = [this](void*) {
+    if (listed_) listed_->update(xsurface->title, xsurface->class_);
+  };
+  set_title_.connect(&surface->events.set_title, relist);
+  set_class_.connect(&surface->events.set_class, relist);
   destroy_.connect(&surface->events.destroy, [this](void*) { delete this; });
 }
 
@@ -63,6 +68,8 @@ XwaylandSurface::~XwaylandSurface() {
   unmap_.disconnect();
   request_configure_.disconnect();
   destroy_.disconnect();
+  set_title_.disconnect();
+  set_class_.disconnect();
   registry_.remove(this);
 }
 
@@ -85,6 +92,7 @@ void XwaylandSurface::handle_map() {
   }
   wlr_scene_node_set_position(&tree_->node, x, y);
   if (!xsurface->override_redirect) {
+    listed_ = std::make_unique<ToplevelHandle>(server.toplevel_list, xsurface->title, xsurface->class_);
     wlr_xwayland_surface_activate(xsurface, true);
     server.seat->focus_surface(xsurface->surface);
   }
@@ -94,6 +102,7 @@ void XwaylandSurface::handle_unmap() {
   if (!tree_) return;
   wlr_scene_node_destroy(&tree_->node);
   tree_ = nullptr;
+  listed_.reset();
   if (server.seat->wlr->keyboard_state.focused_surface == xsurface->surface) server.seat->focus_surface(nullptr);
 }
 

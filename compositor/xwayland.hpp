@@ -7,6 +7,7 @@
 
 #include "listener.hpp"
 #include "server.hpp"
+#include "toplevel_list.hpp"
 
 namespace tranche {
 
@@ -17,6 +18,7 @@ class XwaylandSurface : public SceneObject {
 
   wlr_box geometry() const;
   bool mapped() const { return tree_ != nullptr; }
+  std::string identifier() const { return listed_ ? listed_->identifier() : ""; }
 
   Server& server;
   wlr_xwayland_surface* xsurface;
@@ -28,7 +30,8 @@ class XwaylandSurface : public SceneObject {
 
   std::list<XwaylandSurface*>& registry_;
   wlr_scene_tree* tree_ = nullptr;
-  Listener associate_, dissociate_, map_, unmap_, request_configure_, destroy_;
+  std::unique_ptr<ToplevelHandle> listed_;  // mapped, not override-redirect
+  Listener associate_, dissociate_, map_, unmap_, request_configure_, destroy_, set_title_, set_class_;
 };
 
 class Xwayland {

@@ -1,6 +1,6 @@
 """security-context-v1: a client connecting through a sandbox's socket sees
 the ordinary globals but none of the privileged ones (capture, virtual input,
-clipboard control, output management, layer shell, locking)."""
+clipboard control, output management, layer shell, locking, input methods)."""
 import re
 
 import harness as h
@@ -10,9 +10,9 @@ zwlr_screencopy_manager_v1 zwlr_export_dmabuf_manager_v1 zwlr_gamma_control_mana
 zwlr_data_control_manager_v1 zwlr_foreign_toplevel_manager_v1 zwp_virtual_keyboard_manager_v1
 zwlr_virtual_pointer_manager_v1 zwlr_output_manager_v1 zwlr_output_power_manager_v1
 zwlr_layer_shell_v1 ext_session_lock_manager_v1 zwp_keyboard_shortcuts_inhibit_manager_v1
-wp_security_context_manager_v1
+wp_security_context_manager_v1 zwp_input_method_manager_v2 ext_foreign_toplevel_list_v1
 """.split()
-ORDINARY = "wl_compositor wl_shm xdg_wm_base wl_seat wl_output wp_viewporter".split()
+ORDINARY = "wl_compositor wl_shm xdg_wm_base wl_seat wl_output wp_viewporter zwp_text_input_manager_v3".split()
 
 
 def globals_seen(comp, display):

@@ -65,13 +65,11 @@ const xdg_toplevel_listener toplevel_listener = {
 }  // namespace
 
 Client::~Client() {
-  // Our proxies first: disconnecting does not free them (LeakSanitizer).
-  for (wl_buffer* buffer : buffers) wl_buffer_destroy(buffer);
-  if (decorations) zxdg_decoration_manager_v1_destroy(decorations);
-  if (wm_base) xdg_wm_base_destroy(wm_base);
-  if (shm) wl_shm_destroy(shm);
-  if (compositor) wl_compositor_destroy(compositor);
-  if (registry) wl_registry_destroy(registry);
+  for (wl_buffer* buffer : buffers) wl_proxy_destroy(reinterpret_cast<wl_proxy*>(buffer));
+  for (wl_proxy* proxy : bound) wl_proxy_destroy(proxy);
+  for (void* proxy : {static_cast<void*>(decorations), static_cast<void*>(wm_base), static_cast<void*>(shm),
+                      static_cast<void*>(compositor), static_cast<void*>(registry)})
+    if (proxy) wl_proxy_destroy(static_cast<wl_proxy*>(proxy));
   if (display) wl_display_disconnect(display);
 }
 
@@ -188,6 +186,30 @@ void CompositorTest::commit_buffer(Client& client, Window& window, int width, in
   wl_surface_attach(window.surface, create_buffer(client, width, height, 0xff336699), 0, 0);
   wl_surface_damage_buffer(window.surface, 0, 0, width, height);
   wl_surface_commit(window.surface);
+}
+
+void* CompositorTest::bind(Client& client, const wl_interface* interface, uint32_t version) {
+  struct Found {
+    const wl_interface* interface;
+    uint32_t version;
+    void* proxy = nullptr;
+  } found{interface, version};
+  static const wl_registry_listener listener = {
+      .global =
+          [](void* data, wl_registry* registry, uint32_t name, const char* iface, uint32_t) {
+            auto* f = static_cast<Found*>(data);
+            if (!f->proxy && std::string_view(iface) == f->interface->name)
+              f->proxy = wl_registry_bind(registry, name, f->interface, f->version);
+          },
+      .global_remove = [](void*, wl_registry*, uint32_t) {},
+  };
+  wl_registry* registry = wl_display_get_registry(client.display);
+  wl_registry_add_listener(registry, &listener, &found);
+  EXPECT_TRUE(roundtrip(client));
+  wl_registry_destroy(registry);
+  EXPECT_NE(found.proxy, nullptr) << "no " << interface->name << " global";
+  if (found.proxy) client.bound.push_back(static_cast<wl_proxy*>(found.proxy));
+  return found.proxy;
 }
 
 View* CompositorTest::view_for(Window& window) {

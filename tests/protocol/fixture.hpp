@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <wayland-client.h>
@@ -25,7 +26,10 @@ struct Client {
   xdg_wm_base* wm_base = nullptr;
   zxdg_decoration_manager_v1* decorations = nullptr;
   std::vector<std::string> globals;
-  std::vector<wl_buffer*> buffers;  // create_buffer's, destroyed with the client
+  std::vector<wl_buffer*> buffers;  // from create_buffer
+  std::vector<wl_proxy*> bound;     // from CompositorTest::bind
+  // Frees our proxies without a word to the compositor, then disconnects: the
+  // client vanishes, as a crashing one would.
   ~Client();
 };
 
@@ -80,6 +84,8 @@ class CompositorTest : public testing::Test {
   void commit_buffer(Client& client, Window& window, int width, int height);
   wl_buffer* create_buffer(Client& client, int width, int height, uint32_t argb);
   View* view_for(Window& window);
+  // Binds the global of `interface` (null, with a test failure, if there is none).
+  void* bind(Client& client, const wl_interface* interface, uint32_t version);
 
   std::unique_ptr<Server> server;
   std::string runtime_dir;

@@ -76,8 +76,7 @@ TEST_F(ShellTest, ServerSideDecorationsWhenAskedClientSideWhenInsisted) {
     commit_buffer(*client, *window, 120, 80);
     ASSERT_TRUE(pump(*client, [&] { return view_for(*window) != nullptr; }));
     EXPECT_EQ(view_for(*window)->decoration().visible(), requested == ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE);
-    // Before its toplevel: the protocol's `orphaned` error otherwise (wlroots 0.19 on raises it).
-    zxdg_toplevel_decoration_v1_destroy(decoration);
+    zxdg_toplevel_decoration_v1_destroy(decoration);  // before its toplevel, as the protocol requires
   }
 }
 
@@ -151,6 +150,7 @@ TEST_F(ShellTest, FrameCallbacksWithoutDamageArePacedToTheRefresh) {
   struct Loop {
     wl_surface* surface;
     int callbacks = 0;
+    wl_callback* pending = nullptr;
     static void request(Loop* loop) {
       static const wl_callback_listener listener = {.done = [](void* data, wl_callback* cb, uint32_t) {
         wl_callback_destroy(cb);
@@ -158,9 +158,11 @@ TEST_F(ShellTest, FrameCallbacksWithoutDamageArePacedToTheRefresh) {
         ++l->callbacks;
         request(l);
       }};
-      wl_callback_add_listener(wl_surface_frame(loop->surface), &listener, loop);
+      loop->pending = wl_surface_frame(loop->surface);
+      wl_callback_add_listener(loop->pending, &listener, loop);
       wl_surface_commit(loop->surface);  // no new buffer, no damage
     }
+    ~Loop() { wl_callback_destroy(pending); }  // the one still outstanding
   } loop{window->surface};
   Loop::request(&loop);
   wlr_output* output = server->outputs().front()->wlr;
@@ -224,6 +226,10 @@ TEST_F(ShellTest, PopupIsKeptOnTheOutput) {
   EXPECT_GE(global_y, 0);
   EXPECT_LE(global_x + placement.width, kOutputWidth);
   EXPECT_LE(global_y + placement.height, kOutputHeight);
+  xdg_popup_destroy(popup);
+  xdg_surface_destroy(popup_xdg);
+  wl_surface_destroy(surface);
+  xdg_positioner_destroy(positioner);
 }
 
 }  // namespace tranche::test

@@ -276,6 +276,8 @@ const WlcsExtensionDescriptor kExtensions[] = {
     {"zwlr_output_manager_v1", 4},
     {"zwlr_output_power_manager_v1", 1},
     {"wp_cursor_shape_manager_v1", 1},
+    {"zwp_text_input_manager_v3", 1},
+    {"zwp_input_method_manager_v2", 1},
 };
 
 const WlcsIntegrationDescriptor kDescriptor = {
