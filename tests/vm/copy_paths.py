@@ -254,7 +254,9 @@ def forced_case(tap, devs, path, how, env, display_keys, reference):
             copied = after.get("bytes", 0) - before.get("bytes", 0)
             tap.ok(after.get("frames", 0) > before.get("frames", 0) and 0 < copied < w * h * 4,
                    f"{label}: the window's frames copied only part of the frame (damage: {copied} bytes)",
-                   f"before {before}\nafter {after}")
+                   f"before {before}\nafter {after}",
+                   known_bug="wlroots 0.20 port: the first frame after a window opens copies the whole "
+                             "frame (README, Known failures on forky)")
         win.stop()
         clients.remove(win)
         back = crc_settled(devs.vkms_index, hold=3, timeout=PIXELS_TIMEOUT, other_than=(settled["window"],))

@@ -353,7 +353,9 @@ def check_windowed(tap, t, card_dev, size):
                 time.sleep(0.2)
         tap.ok(composited is not None and set(unused_byte_values(composited[1])) == {0xFF},
                f"{name}: another plane shows the composited frame (full size, unused byte 0xff)",
-               f"{composited and (composited[0], unused_byte_values(composited[1]))}")
+               f"{composited and (composited[0], unused_byte_values(composited[1]))}",
+               known_bug="wlroots 0.20 port: composition under overlays leaves XR24's unused byte at 0 "
+                         "with Mesa 26's llvmpipe (README, Known failures on forky)")
         event = wait_for_feedback(client, lambda e: scanout_tranches(e, card_dev), timeout=10)
         tap.ok(event is not None, f"{name}: its surface feedback has a scanout tranche for vkms's card",
                "\n".join(line[:300] for line in client.lines if line.startswith("{"))[-2000:])
