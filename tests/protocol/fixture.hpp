@@ -27,7 +27,13 @@ struct Client {
   zxdg_decoration_manager_v1* decorations = nullptr;
   std::vector<std::string> globals;
   std::vector<wl_buffer*> buffers;  // from create_buffer
-  std::vector<wl_proxy*> bound;     // from CompositorTest::bind
+  std::vector<wl_proxy*> bound;     // from CompositorTest::bind, and own()
+  // Frees `proxy` (on our side only) with the client: for objects a test leaves.
+  template <class T>
+  T* own(T* proxy) {
+    bound.push_back(reinterpret_cast<wl_proxy*>(proxy));
+    return proxy;
+  }
   // Frees our proxies without a word to the compositor, then disconnects: the
   // client vanishes, as a crashing one would.
   ~Client();
