@@ -121,20 +121,26 @@ TEST_F(TimingTest, WithoutWaitBarrierNothingIsHeld) {
 
 TEST_F(TimingTest, AnInvisibleSurfaceRunsOnTheTick) {
   auto* manager = static_cast<wp_fifo_manager_v1*>(bind(*client, &wp_fifo_manager_v1_interface, 1));
-  wp_fifo_v1* fifo = wp_fifo_manager_v1_get_fifo(manager, window->surface);
-  View* view = view_for(*window);
-  view->move_to(-10000, -10000);  // shown on no output: no latch will come
-  ASSERT_TRUE(pump(*client, [&] { return wl_list_empty(&view->surface()->current_outputs); }));
+  // A surface without a role is shown on no output: no latch will ever come.
+  wl_surface* hidden = client->own(wl_compositor_create_surface(client->compositor));
+  ASSERT_TRUE(roundtrip(*client));
+  wlr_surface* surface = wlr_surface_from_resource(
+      wl_client_get_object(client->server_side, wl_proxy_get_id(reinterpret_cast<wl_proxy*>(hidden))));
+  ASSERT_TRUE(wl_list_empty(&surface->current_outputs));
+  applied.unwatch();
+  applied.watch(surface, server->outputs().front()->wlr);
+  wp_fifo_v1* fifo = wp_fifo_manager_v1_get_fifo(manager, hidden);
   for (int width = 101; width <= 104; ++width) {
-    attach(width);
+    wl_surface_attach(hidden, create_buffer(*client, width, 100, 0xff000000u | unsigned(width)), 0, 0);
     wp_fifo_v1_set_barrier(fifo);
     wp_fifo_v1_wait_barrier(fifo);
-    wl_surface_commit(window->surface);
+    wl_surface_commit(hidden);
   }
   ASSERT_TRUE(pump(*client, [&] { return applied.has(104); }));
   // 101 applied at once; the tick let each of the others go, not a latch.
   EXPECT_EQ(stat("released_by_invisible_tick"), 3);
   EXPECT_EQ(stat("released_at_latch"), 0);
+  applied.unwatch();
   wp_fifo_v1_destroy(fifo);
 }
 
