@@ -204,3 +204,15 @@ void tc_toplevel_create(struct test_client *c, struct tc_toplevel *t, const char
   if (app_id) xdg_toplevel_set_app_id(t->toplevel, app_id);
   if (title) xdg_toplevel_set_title(t->toplevel, title);
 }
+
+int tc_toplevel_run(struct test_client *c, struct tc_toplevel *t) {
+  while (!t->closed && wl_display_dispatch(c->display) != -1) {
+  }
+  if (t->closed) {
+    printf("closed\n");
+    return 0;
+  }
+  if (tc_report_protocol_error(c)) return 1;
+  printf("disconnected\n");
+  return 0;
+}

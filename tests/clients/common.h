@@ -67,3 +67,8 @@ struct tc_toplevel {
 /* Creates the surface and its toplevel roles with an app id and title (both
  * may be NULL); set want_w/want_h, draw and data first. The caller commits. */
 void tc_toplevel_create(struct test_client *c, struct tc_toplevel *t, const char *app_id, const char *title);
+
+/* Dispatches until the toplevel is closed (prints "closed", returns 0) or the
+ * connection ends (prints the protocol error, returns 1; or "disconnected", 0):
+ * the end of every window client's main(). */
+int tc_toplevel_run(struct test_client *c, struct tc_toplevel *t);

@@ -118,13 +118,5 @@ int main(int argc, char **argv) {
   }
   wl_surface_commit(s.top.surface);
 
-  while (!s.top.closed && wl_display_dispatch(s.c.display) != -1) {
-  }
-  if (s.top.closed) {
-    printf("closed\n");
-    return 0;
-  }
-  if (tc_report_protocol_error(&s.c)) return 1;
-  printf("disconnected\n");
-  return 0;
+  return tc_toplevel_run(&s.c, &s.top);
 }

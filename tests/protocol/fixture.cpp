@@ -101,8 +101,10 @@ void CompositorTest::TearDown() {
 std::unique_ptr<Client> CompositorTest::connect() {
   int fds[2];
   EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-  EXPECT_NE(wl_client_create(server->display, fds[0]), nullptr);
+  wl_client* server_side = wl_client_create(server->display, fds[0]);
+  EXPECT_NE(server_side, nullptr);
   auto client = std::make_unique<Client>();
+  client->server_side = server_side;
   client->display = wl_display_connect_to_fd(fds[1]);
   EXPECT_NE(client->display, nullptr);
   client->registry = wl_display_get_registry(client->display);

@@ -26,8 +26,15 @@ struct Client {
   xdg_wm_base* wm_base = nullptr;
   zxdg_decoration_manager_v1* decorations = nullptr;
   std::vector<std::string> globals;
+  wl_client* server_side = nullptr;  // the compositor's end of this connection
   std::vector<wl_buffer*> buffers;  // from create_buffer
-  std::vector<wl_proxy*> bound;     // from CompositorTest::bind
+  std::vector<wl_proxy*> bound;     // from CompositorTest::bind, and own()
+  // Frees `proxy` (on our side only) with the client: for objects a test leaves.
+  template <class T>
+  T* own(T* proxy) {
+    bound.push_back(reinterpret_cast<wl_proxy*>(proxy));
+    return proxy;
+  }
   // Frees our proxies without a word to the compositor, then disconnects: the
   // client vanishes, as a crashing one would.
   ~Client();

@@ -18,6 +18,12 @@ namespace {
 struct Seen {
   std::vector<std::string> events;
   wl_surface* entered = nullptr;
+  std::vector<zwp_tablet_tool_v2*> tools;  // the compositor made them: ours to free
+  std::vector<zwp_tablet_v2*> tablets;
+  ~Seen() {
+    for (auto* tool : tools) zwp_tablet_tool_v2_destroy(tool);
+    for (auto* tablet : tablets) zwp_tablet_v2_destroy(tablet);
+  }
   bool has(const std::string& word) const {
     for (const auto& e : events)
       if (e.rfind(word, 0) == 0) return true;
@@ -63,15 +69,17 @@ const zwp_tablet_v2_listener tablet_listener = {
     .id = [](void*, zwp_tablet_v2*, uint32_t, uint32_t) {},
     .path = [](void*, zwp_tablet_v2*, const char*) {},
     .done = [](void*, zwp_tablet_v2*) {},
-    .removed = [](void*, zwp_tablet_v2* tablet) { zwp_tablet_v2_destroy(tablet); },
+    .removed = [](void*, zwp_tablet_v2*) {},  // freed with Seen
 };
 
 const zwp_tablet_seat_v2_listener seat_listener = {
-    .tablet_added = [](void*, zwp_tablet_seat_v2*, zwp_tablet_v2* tablet) {
+    .tablet_added = [](void* data, zwp_tablet_seat_v2*, zwp_tablet_v2* tablet) {
       zwp_tablet_v2_add_listener(tablet, &tablet_listener, nullptr);
+      static_cast<Seen*>(data)->tablets.push_back(tablet);
     },
     .tool_added = [](void* data, zwp_tablet_seat_v2*, zwp_tablet_tool_v2* tool) {
       zwp_tablet_tool_v2_add_listener(tool, &tool_listener, data);
+      static_cast<Seen*>(data)->tools.push_back(tool);
     },
     .pad_added = [](void*, zwp_tablet_seat_v2*, zwp_tablet_pad_v2*) {},  // no pad in these tests
 };

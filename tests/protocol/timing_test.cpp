@@ -121,20 +121,26 @@ TEST_F(TimingTest, WithoutWaitBarrierNothingIsHeld) {
 
 TEST_F(TimingTest, AnInvisibleSurfaceRunsOnTheTick) {
   auto* manager = static_cast<wp_fifo_manager_v1*>(bind(*client, &wp_fifo_manager_v1_interface, 1));
-  wp_fifo_v1* fifo = wp_fifo_manager_v1_get_fifo(manager, window->surface);
-  View* view = view_for(*window);
-  view->move_to(-10000, -10000);  // shown on no output: no latch will come
-  ASSERT_TRUE(pump(*client, [&] { return wl_list_empty(&view->surface()->current_outputs); }));
+  // A surface without a role is shown on no output: no latch will ever come.
+  wl_surface* hidden = client->own(wl_compositor_create_surface(client->compositor));
+  ASSERT_TRUE(roundtrip(*client));
+  wlr_surface* surface = wlr_surface_from_resource(
+      wl_client_get_object(client->server_side, wl_proxy_get_id(reinterpret_cast<wl_proxy*>(hidden))));
+  ASSERT_TRUE(wl_list_empty(&surface->current_outputs));
+  applied.unwatch();
+  applied.watch(surface, server->outputs().front()->wlr);
+  wp_fifo_v1* fifo = wp_fifo_manager_v1_get_fifo(manager, hidden);
   for (int width = 101; width <= 104; ++width) {
-    attach(width);
+    wl_surface_attach(hidden, create_buffer(*client, width, 100, 0xff000000u | unsigned(width)), 0, 0);
     wp_fifo_v1_set_barrier(fifo);
     wp_fifo_v1_wait_barrier(fifo);
-    wl_surface_commit(window->surface);
+    wl_surface_commit(hidden);
   }
   ASSERT_TRUE(pump(*client, [&] { return applied.has(104); }));
   // 101 applied at once; the tick let each of the others go, not a latch.
   EXPECT_EQ(stat("released_by_invisible_tick"), 3);
   EXPECT_EQ(stat("released_at_latch"), 0);
+  applied.unwatch();
   wp_fifo_v1_destroy(fifo);
 }
 
@@ -173,6 +179,17 @@ TEST_F(TimingTest, APastTargetAppliesAtOnce) {
 // The protocol errors, each for its own client.
 class TimingErrorTest : public CompositorTest {
  protected:
+  // A surface of a new client `c` (no role) and its fifo or commit timer.
+  wp_fifo_v1* fifo_of(Client& c, wl_surface** surface) {
+    auto* manager = static_cast<wp_fifo_manager_v1*>(bind(c, &wp_fifo_manager_v1_interface, 1));
+    *surface = c.own(wl_compositor_create_surface(c.compositor));
+    return c.own(wp_fifo_manager_v1_get_fifo(manager, *surface));
+  }
+  wp_commit_timer_v1* timer_of(Client& c, wl_surface** surface) {
+    auto* manager = static_cast<wp_commit_timing_manager_v1*>(bind(c, &wp_commit_timing_manager_v1_interface, 1));
+    *surface = c.own(wl_compositor_create_surface(c.compositor));
+    return c.own(wp_commit_timing_manager_v1_get_timer(manager, *surface));
+  }
   uint32_t error_code(Client& c, const char* interface) {
     EXPECT_TRUE(pump(c, [&] { return wl_display_get_error(c.display) != 0; }));
     const wl_interface* iface = nullptr;
@@ -187,17 +204,17 @@ class TimingErrorTest : public CompositorTest {
 TEST_F(TimingErrorTest, SecondFifoForASurface) {
   auto c = connect();
   auto* manager = static_cast<wp_fifo_manager_v1*>(bind(*c, &wp_fifo_manager_v1_interface, 1));
-  wl_surface* surface = wl_compositor_create_surface(c->compositor);
-  wp_fifo_manager_v1_get_fifo(manager, surface);
-  wp_fifo_manager_v1_get_fifo(manager, surface);
+  wl_surface* surface = c->own(wl_compositor_create_surface(c->compositor));
+  c->own(wp_fifo_manager_v1_get_fifo(manager, surface));
+  c->own(wp_fifo_manager_v1_get_fifo(manager, surface));
   EXPECT_EQ(error_code(*c, "wp_fifo_manager_v1"), uint32_t(WP_FIFO_MANAGER_V1_ERROR_ALREADY_EXISTS));
 }
 
 TEST_F(TimingErrorTest, FifoAfterItsSurfaceIsGone) {
   auto c = connect();
-  auto* manager = static_cast<wp_fifo_manager_v1*>(bind(*c, &wp_fifo_manager_v1_interface, 1));
-  wl_surface* surface = wl_compositor_create_surface(c->compositor);
-  wp_fifo_v1* fifo = wp_fifo_manager_v1_get_fifo(manager, surface);
+  wl_surface* surface;
+  wp_fifo_v1* fifo = fifo_of(*c, &surface);
+  std::erase(c->bound, reinterpret_cast<wl_proxy*>(surface));
   wl_surface_destroy(surface);
   wp_fifo_v1_set_barrier(fifo);
   EXPECT_EQ(error_code(*c, "wp_fifo_v1"), uint32_t(WP_FIFO_V1_ERROR_SURFACE_DESTROYED));
@@ -205,9 +222,8 @@ TEST_F(TimingErrorTest, FifoAfterItsSurfaceIsGone) {
 
 TEST_F(TimingErrorTest, TwoTimestampsForOneCommit) {
   auto c = connect();
-  auto* manager = static_cast<wp_commit_timing_manager_v1*>(bind(*c, &wp_commit_timing_manager_v1_interface, 1));
-  wl_surface* surface = wl_compositor_create_surface(c->compositor);
-  wp_commit_timer_v1* timer = wp_commit_timing_manager_v1_get_timer(manager, surface);
+  wl_surface* surface;
+  wp_commit_timer_v1* timer = timer_of(*c, &surface);
   wp_commit_timer_v1_set_timestamp(timer, 0, 1, 0);
   wp_commit_timer_v1_set_timestamp(timer, 0, 2, 0);
   EXPECT_EQ(error_code(*c, "wp_commit_timer_v1"), uint32_t(WP_COMMIT_TIMER_V1_ERROR_TIMESTAMP_EXISTS));
@@ -215,9 +231,8 @@ TEST_F(TimingErrorTest, TwoTimestampsForOneCommit) {
 
 TEST_F(TimingErrorTest, NanosecondsOutOfRange) {
   auto c = connect();
-  auto* manager = static_cast<wp_commit_timing_manager_v1*>(bind(*c, &wp_commit_timing_manager_v1_interface, 1));
-  wl_surface* surface = wl_compositor_create_surface(c->compositor);
-  wp_commit_timer_v1* timer = wp_commit_timing_manager_v1_get_timer(manager, surface);
+  wl_surface* surface;
+  wp_commit_timer_v1* timer = timer_of(*c, &surface);
   wp_commit_timer_v1_set_timestamp(timer, 0, 1, 1'000'000'000);
   EXPECT_EQ(error_code(*c, "wp_commit_timer_v1"), uint32_t(WP_COMMIT_TIMER_V1_ERROR_INVALID_TIMESTAMP));
 }
@@ -225,9 +240,9 @@ TEST_F(TimingErrorTest, NanosecondsOutOfRange) {
 TEST_F(TimingErrorTest, SecondTimerForASurface) {
   auto c = connect();
   auto* manager = static_cast<wp_commit_timing_manager_v1*>(bind(*c, &wp_commit_timing_manager_v1_interface, 1));
-  wl_surface* surface = wl_compositor_create_surface(c->compositor);
-  wp_commit_timing_manager_v1_get_timer(manager, surface);
-  wp_commit_timing_manager_v1_get_timer(manager, surface);
+  wl_surface* surface = c->own(wl_compositor_create_surface(c->compositor));
+  c->own(wp_commit_timing_manager_v1_get_timer(manager, surface));
+  c->own(wp_commit_timing_manager_v1_get_timer(manager, surface));
   EXPECT_EQ(error_code(*c, "wp_commit_timing_manager_v1"),
             uint32_t(WP_COMMIT_TIMING_MANAGER_V1_ERROR_COMMIT_TIMER_EXISTS));
 }
@@ -238,7 +253,7 @@ TEST_F(TimingErrorTest, VanishingWithHeldUpdates) {
   auto* manager = static_cast<wp_commit_timing_manager_v1*>(bind(*c, &wp_commit_timing_manager_v1_interface, 1));
   auto window = map_window(*c, 100, 100);
   ASSERT_NE(window, nullptr);
-  wp_commit_timer_v1* timer = wp_commit_timing_manager_v1_get_timer(manager, window->surface);
+  wp_commit_timer_v1* timer = c->own(wp_commit_timing_manager_v1_get_timer(manager, window->surface));
   int64_t far = monotonic_now() + 3'600'000'000'000;  // an hour away
   wl_surface_attach(window->surface, create_buffer(*c, 120, 100, 0xff00ff00), 0, 0);
   wp_commit_timer_v1_set_timestamp(timer, 0, uint32_t(far / 1'000'000'000), 0);
