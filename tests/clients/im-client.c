@@ -35,6 +35,7 @@ struct state {
   struct zwp_virtual_keyboard_manager_v1 *vk_manager;
   struct zwp_input_method_v2 *im;
   struct zwp_virtual_keyboard_v1 *vk;
+  bool vk_keymap;   // the virtual keyboard has one: only then may it send keys
   uint32_t serial;  // done events received
   bool pending_active, active, unavailable;
   bool grab, forward;
@@ -132,19 +133,24 @@ static void grab_keymap(void *data, struct zwp_input_method_keyboard_grab_v2 *gr
                         uint32_t size) {
   struct state *s = data;
   printf("grab-keymap\n");
-  if (s->vk) zwp_virtual_keyboard_v1_keymap(s->vk, format, fd, size);
+  // "No keymap" (format 0, size 0: the seat's keyboard has none yet) is not one
+  // a virtual keyboard can take; wlroots 0.20 sends it, 0.18 did not.
+  if (s->vk && format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 && size > 0) {
+    zwp_virtual_keyboard_v1_keymap(s->vk, format, fd, size);
+    s->vk_keymap = true;
+  }
   close(fd);
 }
 static void grab_key(void *data, struct zwp_input_method_keyboard_grab_v2 *grab, uint32_t serial, uint32_t time,
                      uint32_t key, uint32_t state) {
   struct state *s = data;
   printf("grab-key %u %s\n", key, state == WL_KEYBOARD_KEY_STATE_PRESSED ? "pressed" : "released");
-  if (s->vk) zwp_virtual_keyboard_v1_key(s->vk, time, key, state);
+  if (s->vk && s->vk_keymap) zwp_virtual_keyboard_v1_key(s->vk, time, key, state);
 }
 static void grab_modifiers(void *data, struct zwp_input_method_keyboard_grab_v2 *grab, uint32_t serial,
                            uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group) {
   struct state *s = data;
-  if (s->vk) zwp_virtual_keyboard_v1_modifiers(s->vk, depressed, latched, locked, group);
+  if (s->vk && s->vk_keymap) zwp_virtual_keyboard_v1_modifiers(s->vk, depressed, latched, locked, group);
 }
 static void grab_repeat_info(void *data, struct zwp_input_method_keyboard_grab_v2 *grab, int32_t rate,
                              int32_t delay) {}
