@@ -51,6 +51,17 @@ def require_programs(*names):
             skip(f"{name} is not installed")
 
 
+def eventually(predicate, timeout, interval=0.05):
+    """Whether predicate holds within timeout (polled); never fails by itself."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+
+
 def wait_until(predicate, timeout, what, interval=0.05, details=None):
     """Polls predicate until it returns something truthy (returned) or timeout;
     details() may say what was seen last, for the failure message."""

@@ -1,18 +1,7 @@
 """keyboard-shortcuts-inhibit: while the focused window holds an active
 inhibitor, Logo+f reaches it instead of making it fullscreen; another window
 focused, the inhibitor goes inactive and the binding works again."""
-import time
-
 import harness as h
-
-
-def poll(predicate, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def logo_f(comp):
@@ -35,7 +24,7 @@ def test():
             logo_f(comp)
             h.check(not next(s for s in comp.surfaces() if s["id"] == view["id"])["fullscreen"],
                     "Logo+f made the inhibiting window fullscreen")
-            if poll(lambda: " pressed" in vm.stdout(), 3):
+            if h.eventually(lambda: " pressed" in vm.stdout(), 3):
                 break
         else:
             h.fail(f"f (with Logo held) never reached the window in 3 tries; it printed:\n{vm.stdout()}")
