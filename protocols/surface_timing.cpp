@@ -93,24 +93,33 @@ const struct wp_fifo_v1_interface kFifoImpl = {
     .destroy = [](wl_client*, wl_resource* resource) { wl_resource_destroy(resource); },
 };
 
-void get_fifo(wl_client* client, wl_resource* manager, uint32_t id, wl_resource* surface_resource) {
+// get_fifo and get_timer: at most one object of each per surface, kept in
+// `slot`. Destroying one leaves what it asked for in place (the protocols say so).
+void make_surface_object(wl_client* client, wl_resource* manager, uint32_t id, wl_resource* surface_resource,
+                         wl_resource* TimedSurface::*slot, const wl_interface* interface, const void* impl,
+                         uint32_t exists_error, uint64_t& made) {
   auto* timing = static_cast<SurfaceTiming::Impl*>(wl_resource_get_user_data(manager));
-  wlr_surface* surface = wlr_surface_from_resource(surface_resource);
-  TimedSurface* s = timing->surface_for(surface);
-  if (s->fifo) {
-    wl_resource_post_error(manager, WP_FIFO_MANAGER_V1_ERROR_ALREADY_EXISTS, "this wl_surface has a wp_fifo_v1 already");
+  TimedSurface* s = timing->surface_for(wlr_surface_from_resource(surface_resource));
+  if (s->*slot) {
+    wl_resource_post_error(manager, exists_error, "this wl_surface has a %s already", interface->name);
     return;
   }
-  s->fifo = wl_resource_create(client, &wp_fifo_v1_interface, wl_resource_get_version(manager), id);
-  if (!s->fifo) {
+  wl_resource* resource = wl_resource_create(client, interface, wl_resource_get_version(manager), id);
+  if (!resource) {
     wl_client_post_no_memory(client);
     return;
   }
-  // Destroying it leaves what it asked for in place (the protocol says so).
-  wl_resource_set_implementation(s->fifo, &kFifoImpl, s, [](wl_resource* resource) {
-    if (TimedSurface* s = timed_from(resource)) s->fifo = nullptr;
+  s->*slot = resource;
+  wl_resource_set_implementation(resource, impl, s, [](wl_resource* resource) {
+    if (TimedSurface* s = timed_from(resource)) (s->fifo == resource ? s->fifo : s->timer) = nullptr;
   });
-  timing->counts.fifo_objects++;
+  made++;
+}
+
+void get_fifo(wl_client* client, wl_resource* manager, uint32_t id, wl_resource* surface_resource) {
+  auto* timing = static_cast<SurfaceTiming::Impl*>(wl_resource_get_user_data(manager));
+  make_surface_object(client, manager, id, surface_resource, &TimedSurface::fifo, &wp_fifo_v1_interface, &kFifoImpl,
+                      WP_FIFO_MANAGER_V1_ERROR_ALREADY_EXISTS, timing->counts.fifo_objects);
 }
 
 const struct wp_fifo_manager_v1_interface kFifoManagerImpl = {
@@ -148,21 +157,8 @@ const struct wp_commit_timer_v1_interface kTimerImpl = {
 
 void get_timer(wl_client* client, wl_resource* manager, uint32_t id, wl_resource* surface_resource) {
   auto* timing = static_cast<SurfaceTiming::Impl*>(wl_resource_get_user_data(manager));
-  TimedSurface* s = timing->surface_for(wlr_surface_from_resource(surface_resource));
-  if (s->timer) {
-    wl_resource_post_error(manager, WP_COMMIT_TIMING_MANAGER_V1_ERROR_COMMIT_TIMER_EXISTS,
-                           "this wl_surface has a wp_commit_timer_v1 already");
-    return;
-  }
-  s->timer = wl_resource_create(client, &wp_commit_timer_v1_interface, wl_resource_get_version(manager), id);
-  if (!s->timer) {
-    wl_client_post_no_memory(client);
-    return;
-  }
-  wl_resource_set_implementation(s->timer, &kTimerImpl, s, [](wl_resource* resource) {
-    if (TimedSurface* s = timed_from(resource)) s->timer = nullptr;
-  });
-  timing->counts.timers++;
+  make_surface_object(client, manager, id, surface_resource, &TimedSurface::timer, &wp_commit_timer_v1_interface,
+                      &kTimerImpl, WP_COMMIT_TIMING_MANAGER_V1_ERROR_COMMIT_TIMER_EXISTS, timing->counts.timers);
 }
 
 const struct wp_commit_timing_manager_v1_interface kTimingManagerImpl = {
