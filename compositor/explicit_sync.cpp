@@ -15,8 +15,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -154,23 +156,45 @@ struct SyncSurface;
 // A commit held until its acquire point signals. Only the head of a surface's
 // queue waits on an eventfd (WaitQueue), so a client stacking up commits costs
 // tranche one fd per surface, not one per commit.
+struct HeldCommit;
+
+// wlroots' timeline waiter calls a plain function with the waiter: the waiter is
+// the first member of a standard-layout slot that also names its commit.
+struct WaiterSlot {
+  wlr_drm_syncobj_timeline_waiter waiter{};
+  HeldCommit* commit = nullptr;
+};
+static_assert(std::is_standard_layout_v<WaiterSlot>);
+
 struct HeldCommit {
   wlr_surface* surface = nullptr;
   uint32_t seq = 0;  // of the cached state wlr_surface_lock_pending made
   wlr_drm_syncobj_timeline* timeline = nullptr;  // one reference
   uint64_t point = 0;
   bool waiting = false;
-  wlr_drm_syncobj_timeline_waiter waiter{};
-  Listener ready;
+  WaiterSlot slot{{}, this};  // HeldCommit lives behind a unique_ptr: `this` stays valid
+  std::function<void()> on_ready;
 
+  HeldCommit() = default;
+  HeldCommit(const HeldCommit&) = delete;
+  HeldCommit& operator=(const HeldCommit&) = delete;
   ~HeldCommit() {
     stop_waiting();
     wlr_drm_syncobj_timeline_unref(timeline);
   }
+  bool start_waiting(wl_event_loop* loop, std::function<void()> ready) {
+    on_ready = std::move(ready);
+    waiting = wlr_drm_syncobj_timeline_waiter_init(&slot.waiter, timeline, point, 0, loop, [](wlr_drm_syncobj_timeline_waiter* w) {
+      HeldCommit* commit = reinterpret_cast<WaiterSlot*>(w)->commit;
+      // The callback may destroy the commit (applying it): run a copy.
+      auto ready = commit->on_ready;
+      ready();
+    });
+    return waiting;
+  }
   void stop_waiting() {
     if (!waiting) return;
-    ready.disconnect();  // before the waiter's signal goes away
-    wlr_drm_syncobj_timeline_waiter_finish(&waiter);
+    wlr_drm_syncobj_timeline_waiter_finish(&slot.waiter);
     waiting = false;
   }
 };
@@ -385,9 +409,15 @@ void SyncSurface::destroy() {
 
 // --- commit: protocol errors, then hold and track --------------------------------
 
+// Whether another client_commit listener already rejected this commit (wlroots
+// then drops it; holding it would lock a state that is never cached). wlroots
+// 0.20 keeps the flag in the surface's private part and has no accessor: the
+// one read of a WLR_PRIVATE member in tranche. Check it on every wlroots update.
+static bool commit_rejected(const wlr_surface* surface) { return surface->WLR_PRIVATE.pending_rejected; }
+
 void ExplicitSync::Impl::on_client_commit(SyncSurface& sync_surface) {
   wlr_surface* surface = sync_surface.surface;
-  if (surface->pending_rejected) return;  // an error is on its way already
+  if (commit_rejected(surface)) return;  // an error is on its way already
   const Points& points = sync_surface.pending;
   wlr_buffer* buffer = (surface->pending.committed & WLR_SURFACE_STATE_BUFFER) ? surface->pending.buffer : nullptr;
   auto reject = [&](uint32_t code, const char* message) {
@@ -453,18 +483,17 @@ void ExplicitSync::Impl::advance(sync::WaitId head) {
     if (found == held.end()) return;
     HeldCommit& commit = *found->second;
     if (!point_signalled(commit.timeline, commit.point)) {
-      if (!wlr_drm_syncobj_timeline_waiter_init(&commit.waiter, commit.timeline, commit.point, 0, loop)) {
+      sync::WaitId waiting_id = *id;
+      bool started = commit.start_waiting(loop, [this, waiting_id] {
+        if (auto next = apply(waiting_id)) advance(*next);
+        arm_stall_timer();
+      });
+      if (!started) {
         SYNC_LOG(WLR_ERROR, "cannot wait for acquire point %llu of %s (out of fds?); disconnecting its client",
                  static_cast<unsigned long long>(commit.point), surface_name(commit.surface).c_str());
         wl_client_post_no_memory(wl_resource_get_client(commit.surface->resource));
         return;
       }
-      commit.waiting = true;
-      sync::WaitId waiting_id = *id;
-      commit.ready.connect(&commit.waiter.events.ready, [this, waiting_id](void*) {
-        if (auto next = apply(waiting_id)) advance(*next);
-        arm_stall_timer();
-      });
       return;
     }
     id = apply(*id);

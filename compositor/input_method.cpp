@@ -52,10 +52,10 @@ InputMethodRelay::InputMethodRelay(Server& server)
       seat_(server.seat->wlr),
       text_inputs_manager_(wlr_text_input_manager_v3_create(server.display)),
       input_methods_(wlr_input_method_manager_v2_create(server.display)) {
-  new_text_input_.connect(&text_inputs_manager_->events.text_input, [this](void* data) {
+  new_text_input_.connect(&text_inputs_manager_->events.new_text_input, [this](void* data) {
     handle_new_text_input(static_cast<wlr_text_input_v3*>(data));
   });
-  new_input_method_.connect(&input_methods_->events.input_method, [this](void* data) {
+  new_input_method_.connect(&input_methods_->events.new_input_method, [this](void* data) {
     handle_new_input_method(static_cast<wlr_input_method_v2*>(data));
   });
   focus_change_.connect(&seat_->keyboard_state.events.focus_change, [this](void*) { refresh(); });

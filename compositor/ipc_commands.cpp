@@ -67,8 +67,7 @@ void collect_popups(wlr_xdg_surface* surface, json& out) {
     if (!popup->base->surface->mapped || !popup->base->data) continue;
     int lx = 0, ly = 0;
     wlr_scene_node_coords(&static_cast<wlr_scene_tree*>(popup->base->data)->node, &lx, &ly);
-    wlr_box g{};
-    wlr_xdg_surface_get_geometry(popup->base, &g);
+    wlr_box g = popup->base->geometry;
     out.push_back(box_fields(json::object(), {lx + g.x, ly + g.y, g.width, g.height}));
     collect_popups(popup->base, out);
   }

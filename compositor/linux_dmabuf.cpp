@@ -55,16 +55,18 @@ constexpr uint32_t kTrancheFlagScanout = 1;  // zwp_linux_dmabuf_feedback_v1.tra
 // dumb buffers: a buffer from another exporter (udmabuf, vgem) imports fine
 // and then crashes the rasterizer when drawn (renderer_is_software).
 
-// The primary (card) node of the device behind `fd`: dumb-buffer mapping is
-// not allowed on render nodes. -1 when there is none.
-int open_primary_node(int fd) {
+// A new open of a node (DRM_NODE_PRIMARY, DRM_NODE_RENDER) of the device behind
+// `fd`, -1 when it has none. GEM handles belong to an open file, and importing a
+// dma-buf that file already holds returns the holder's handle: checks that
+// import and close handles need a file of their own, never the renderer's
+// (with GBM it can be Mesa's). Dumb-buffer mapping needs the primary node.
+int open_node(int fd, int type) {
   drmDevice* device = nullptr;
   if (drmGetDevice2(fd, 0, &device) != 0) return -1;
-  int primary = -1;
-  if (device->available_nodes & (1 << DRM_NODE_PRIMARY))
-    primary = open(device->nodes[DRM_NODE_PRIMARY], O_RDWR | O_CLOEXEC);
+  int node = -1;
+  if (device->available_nodes & (1 << type)) node = open(device->nodes[type], O_RDWR | O_CLOEXEC);
   drmFreeDevice(&device);
-  return primary;
+  return node;
 }
 
 // Whether the device can map the dma-buf for the CPU the way a software
@@ -102,12 +104,15 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
   }
   std::unique_ptr<LinuxDmabuf> dmabuf(new LinuxDmabuf());
   dmabuf->renderer_ = renderer;
-  dmabuf->render_fd_ = fd;
   dmabuf->main_device_ = scanout::drm_fd_device(fd);
   dmabuf->render_formats_ = to_format_set(formats);
   dmabuf->counters_ = &counters;
+  dmabuf->import_check_fd_ = open_node(fd, DRM_NODE_RENDER);
+  if (dmabuf->import_check_fd_ < 0) dmabuf->import_check_fd_ = open_node(fd, DRM_NODE_PRIMARY);
+  if (dmabuf->import_check_fd_ < 0)
+    TLOG(WLR_INFO, "cannot open the render device again: dma-bufs are checked by the import alone");
   if (renderer_is_software(renderer)) {
-    dmabuf->map_check_fd_ = open_primary_node(fd);
+    dmabuf->map_check_fd_ = open_node(fd, DRM_NODE_PRIMARY);
     TLOG(WLR_INFO, "software renderer: dma-bufs must be mappable through the render device%s",
          dmabuf->map_check_fd_ < 0 ? " (cannot open its card node: no check)" : "");
   }
@@ -137,6 +142,7 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
 LinuxDmabuf::~LinuxDmabuf() {  // the global goes with the display
   set_advertised_dmabuf_formats(nullptr, nullptr);
   if (map_check_fd_ >= 0) close(map_check_fd_);
+  if (import_check_fd_ >= 0) close(import_check_fd_);
 }
 
 bool LinuxDmabuf::check_import(wlr_dmabuf_attributes* attributes, void* data) {
@@ -163,11 +169,18 @@ bool LinuxDmabuf::test_import(const wlr_dmabuf_attributes& a) {
   // instead of an EGL error later.
   for (int i = 0; i < a.n_planes; ++i) {
     uint32_t handle = 0;
-    if (drmPrimeFDToHandle(render_fd_, a.fd[i], &handle) != 0) return reject("the render device cannot import the fd");
-    drmCloseBufferHandle(render_fd_, handle);
+    if (import_check_fd_ >= 0) {
+      if (drmPrimeFDToHandle(import_check_fd_, a.fd[i], &handle) != 0)
+        return reject("the render device cannot import the fd");
+      drmCloseBufferHandle(import_check_fd_, handle);
+    }
     if (map_check_fd_ >= 0 && !cpu_mappable(map_check_fd_, a.fd[i]))
       return reject("the software renderer cannot map a dma-buf from another exporter");
   }
+  // A software renderer imports by exactly that mapping, checked above. Its
+  // test import would cost a dma-buf fd per buffer: Mesa's llvmpipe keeps one
+  // after the probe's texture and buffer are gone.
+  if (map_check_fd_ >= 0) return true;
   ProbeBuffer probe{};
   probe.attributes = a;
   wlr_buffer_init(&probe.base, &kProbeImpl, a.width, a.height);

@@ -32,7 +32,7 @@ class LinuxDmabuf {
 
   wlr_linux_dmabuf_v1* wlr_ = nullptr;
   wlr_renderer* renderer_ = nullptr;
-  int render_fd_ = -1;
+  int import_check_fd_ = -1;  // the render device opened again, for handle checks (open_node)
   // With a software renderer (llvmpipe): the render device's card node, to
   // check that a buffer can be mapped the way the rasterizer will; else -1.
   int map_check_fd_ = -1;

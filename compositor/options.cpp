@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_usage.hpp"
+
 namespace tranche {
 
 const char* to_string(BackendChoice backend) {
@@ -20,6 +22,7 @@ const char* to_string(BackendChoice backend) {
 
 std::variant<Options, ParseExit> parse_options(int argc, const char* const* argv) {
   CLI::App app{"tranche: a Wayland compositor built around the buffer path", "tranche"};
+  use_usage_formatter(app);
   app.footer(
       "Without --backend, tranche nests in a Wayland or X11 session when one is running, uses DRM/KMS\n"
       "when a GPU is present, and runs headless otherwise. Configuration: $XDG_CONFIG_HOME/tranche/config.toml\n"

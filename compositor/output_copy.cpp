@@ -166,7 +166,6 @@ bool OutputCopy::ensure_swapchains(Path path, int width, int height, std::string
       error = "cannot allocate render buffers";
       return false;
     }
-    wlr_damage_ring_set_bounds(&targets_damage_, width, height);
     wlr_damage_ring_add_whole(&targets_damage_);
   }
   uint64_t linear = DRM_FORMAT_MOD_LINEAR;
@@ -393,7 +392,7 @@ bool OutputCopy::copy_frame(Path path, std::string& error) {
     return false;
   }
   wlr_swapchain* targets = path == Path::GpuCopy ? linear_swapchain_ : dumb_swapchain_;
-  wlr_buffer* target = wlr_swapchain_acquire(targets, nullptr);
+  wlr_buffer* target = wlr_swapchain_acquire(targets);
   if (!target) {
     wlr_output_state_finish(&state);
     error = "no free target buffer";
@@ -404,6 +403,8 @@ bool OutputCopy::copy_frame(Path path, std::string& error) {
   pixman_region32_t region;
   pixman_region32_init(&region);
   wlr_damage_ring_rotate_buffer(&targets_damage_, target, &region);
+  // The ring has no bounds since wlroots 0.19: "whole" is unbounded, clip it.
+  pixman_region32_intersect_rect(&region, &region, 0, 0, target->width, target->height);
 
   // The CPU is about to read the software renderer's frame: it must be drawn.
   if (path == Path::Sysram && software_renderer_) renderer_finish(output_.server.renderer);
@@ -472,8 +473,7 @@ bool OutputCopy::commit_state(const wlr_output_state& state, bool test_only) {
     if (ok && path != Path::ZeroCopy) {
       // Zero-copy: wlroots allocates the first frame on the render device itself.
       ok = width > 0 && height > 0 && ensure_swapchains(path, width, height, error);
-      wlr_buffer* target = ok ? wlr_swapchain_acquire(path == Path::GpuCopy ? linear_swapchain_ : dumb_swapchain_,
-                                                      nullptr)
+      wlr_buffer* target = ok ? wlr_swapchain_acquire(path == Path::GpuCopy ? linear_swapchain_ : dumb_swapchain_)
                               : nullptr;
       ok = target && clear(path, target, error);
       if (ok) wlr_output_state_set_buffer(&attempt, target);

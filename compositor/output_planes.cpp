@@ -37,6 +37,14 @@ wlr_scene_buffer* scene_buffer(wlr_scene_node* node) {
   return node->type == WLR_SCENE_NODE_BUFFER ? wlr_scene_buffer_from_node(node) : nullptr;
 }
 
+// The client's own buffer behind a scene buffer, which is what planes take:
+// wlroots wraps it in a wlr_client_buffer for texturing, and since 0.19 scans
+// out (and looks for a dma-buf in) the source, not the wrapper.
+wlr_buffer* own_buffer(wlr_buffer* buffer) {
+  wlr_client_buffer* client = wlr_client_buffer_get(buffer);
+  return client && client->source ? client->source : buffer;
+}
+
 // The size a scene buffer covers in layout coordinates.
 void node_size(wlr_scene_node* node, int* width, int* height) {
   *width = *height = 0;
@@ -136,7 +144,7 @@ void OutputPlanes::collect(std::vector<Candidate>& candidates, std::vector<Eleme
         c.surface_id = paths.surface_id(surface->surface);
       }
       wlr_dmabuf_attributes dmabuf{};
-      if (wlr_buffer_get_dmabuf(buffer->buffer, &dmabuf)) {
+      if (wlr_buffer_get_dmabuf(own_buffer(buffer->buffer), &dmabuf)) {
         c.kind = scanout::BufferKind::Dmabuf;
         c.format = dmabuf.format;
         c.modifier = dmabuf.modifier;
@@ -165,11 +173,10 @@ void OutputPlanes::collect(std::vector<Candidate>& candidates, std::vector<Eleme
 
 bool OutputPlanes::frame_due() const {
   wlr_scene_output* so = output_.scene_output;
-  return so && (output_.wlr->needs_frame || pixman_region32_not_empty(&so->pending_commit_damage));
+  return so && wlr_scene_output_needs_frame(so);  // the output asked, or the scene has damage
 }
 
 bool OutputPlanes::commit_frame() {
-  wlr_scene_output* so = output_.scene_output;
   wlr_output* o = output_.wlr;
   if (!frame_due()) return false;
   // Mode changes by output management or a nested host come here unannounced.
@@ -232,6 +239,11 @@ bool OutputPlanes::commit_frame() {
   return committed && shown(false);
 }
 
+// Whether the scene scanned `shown` out: the buffer itself or the client's own.
+static bool scans_out(wlr_buffer* committed, wlr_buffer* shown) {
+  return committed == shown || committed == own_buffer(shown);
+}
+
 // No overlays: wlr_scene composes, with its damage tracking, or scans the one
 // fullscreen buffer out on the primary plane (testing it first).
 bool OutputPlanes::commit_through_scene(Plan& plan, const std::vector<Candidate>& candidates,
@@ -249,7 +261,7 @@ bool OutputPlanes::commit_through_scene(Plan& plan, const std::vector<Candidate>
   bool ok = wlr_scene_output_build_state(so, &state, nullptr);
   if (ok && plan.primary) {
     wlr_scene_buffer* base = scene_buffer(elements[*plan.primary].node);
-    bool direct = (state.committed & WLR_OUTPUT_STATE_BUFFER) && base && state.buffer == base->buffer;
+    bool direct = (state.committed & WLR_OUTPUT_STATE_BUFFER) && base && scans_out(state.buffer, base->buffer);
     if (!direct) {
       ++counters_.test_commit_failures;
       scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
@@ -295,12 +307,12 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
     size_t index = plan.overlays[i];
     wlr_scene_buffer* buffer = scene_buffer(elements[index].node);
     const auto& dst = candidates[index].dst;
-    layer_states[i].buffer = buffer->buffer;
+    layer_states[i].buffer = own_buffer(buffer->buffer);
     layer_states[i].src_box = buffer->src_box;
     layer_states[i].dst_box = {dst.x, dst.y, dst.width, dst.height};
   }
   wlr_output_state_set_layers(&state, layer_states.data(), layer_states.size());
-  bool composed = scan_base ? (wlr_output_state_set_buffer(&state, scene_buffer(elements[*plan.primary].node)->buffer), true)
+  bool composed = scan_base ? (wlr_output_state_set_buffer(&state, own_buffer(scene_buffer(elements[*plan.primary].node)->buffer)), true)
                             : compose(state, draw, candidates, elements);
   bool ok = composed && wlr_output_test_state(o, &state);
   TLOG(WLR_DEBUG, "output %s: %zu overlay(s)%s: %s", o->name, plan.overlays.size(),
@@ -361,7 +373,7 @@ bool OutputPlanes::compose(wlr_output_state& state, const std::vector<bool>& dra
                            const std::vector<Candidate>& candidates, const std::vector<Element>& elements) {
   wlr_output* o = output_.wlr;
   if (!wlr_output_configure_primary_swapchain(o, &state, &o->swapchain)) return false;
-  wlr_buffer* target = wlr_swapchain_acquire(o->swapchain, nullptr);
+  wlr_buffer* target = wlr_swapchain_acquire(o->swapchain);
   if (!target) return false;
   wlr_render_pass* pass = wlr_renderer_begin_buffer_pass(output_.server.renderer, target, nullptr);
   if (!pass) {

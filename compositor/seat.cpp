@@ -199,6 +199,11 @@ Seat::Seat(Server& server)
 Seat::~Seat() {
   if (refresh_idle_) wl_event_source_remove(refresh_idle_);
   keyboards_.clear();
+  // wlroots asserts a dying cursor has no listeners: ours go first.
+  for (Listener* listener : {&motion_, &motion_absolute_, &button_, &axis_, &frame_, &touch_down_, &touch_up_,
+                             &touch_motion_, &touch_cancel_, &touch_frame_, &swipe_begin_, &swipe_update_,
+                             &swipe_end_, &pinch_begin_, &pinch_update_, &pinch_end_, &hold_begin_, &hold_end_})
+    listener->disconnect();
   tablets_.reset();  // its listeners are on the cursor
   wlr_xcursor_manager_destroy(xcursor);
   wlr_cursor_destroy(cursor);
@@ -381,15 +386,35 @@ void Seat::view_resized(View& view, const wlr_box&, const wlr_box& after) {
   view.move_to(x, y);
 }
 
+// Where a confined pointer may go, surface-local. wlroots 0.20 computes the
+// constraint's region (the one asked for, within the input region) only when
+// the surface next commits; until then it is empty, though a confinement holds
+// from the start: use the input region within what was asked.
+static void confine_region(const wlr_pointer_constraint_v1* constraint, pixman_region32_t* out) {
+  if (pixman_region32_not_empty(&constraint->region)) {
+    pixman_region32_copy(out, &constraint->region);
+    return;
+  }
+  pixman_region32_copy(out, &constraint->surface->input_region);
+  if (constraint->current.committed & WLR_POINTER_CONSTRAINT_V1_STATE_REGION)
+    pixman_region32_intersect(out, out, &constraint->current.region);
+  else if (constraint->pending.committed & WLR_POINTER_CONSTRAINT_V1_STATE_REGION)
+    pixman_region32_intersect(out, out, &constraint->pending.region);
+}
+
 bool Seat::pointer_locked(double* dx, double* dy) {
   if (!active_constraint_) return false;
   if (active_constraint_->type == WLR_POINTER_CONSTRAINT_V1_LOCKED) return true;
   // Confined: motion stops at the region's edge (surface-local coordinates).
   double sx = wlr->pointer_state.sx, sy = wlr->pointer_state.sy, cx, cy;
-  if (wlr_region_confine(&active_constraint_->region, sx, sy, sx + *dx, sy + *dy, &cx, &cy)) {
+  pixman_region32_t region;
+  pixman_region32_init(&region);
+  confine_region(active_constraint_, &region);
+  if (wlr_region_confine(&region, sx, sy, sx + *dx, sy + *dy, &cx, &cy)) {
     *dx = cx - sx;
     *dy = cy - sy;
   }
+  pixman_region32_fini(&region);
   return false;
 }
 

@@ -137,10 +137,19 @@ Server::~Server() {
   session_lock.reset();
   for (auto* source : {sigterm_, sigint_, sigchld_})
     if (source) wl_event_source_remove(source);
+  // wlroots (0.19 on) asserts that an object dying has no listeners left on its
+  // signals: ours go before the objects, here rather than with the members.
   backend_destroy_.disconnect();
+  new_output_.disconnect();
+  new_input_.disconnect();
   if (backend) wlr_backend_destroy(backend);  // destroys outputs and input devices
   seat.reset();
   buffer_paths.reset();  // its timer lives in the event loop
+  for (Listener* listener : {&new_surface_, &new_toplevel_, &new_popup_, &new_layer_surface_, &new_decoration_,
+                             &request_activate_, &output_layout_change_, &output_manager_apply_,
+                             &output_manager_test_, &output_power_set_mode_, &new_virtual_keyboard_,
+                             &new_virtual_pointer_, &new_pointer_constraint_, &new_idle_inhibitor_})
+    listener->disconnect();
   surface_timing.reset();  // its globals and timer too
   if (allocator) wlr_allocator_destroy(allocator);
   if (renderer) wlr_renderer_destroy(renderer);
@@ -326,7 +335,8 @@ void Server::create_protocols() {
   wlr_viewporter_create(display);
   wlr_fractional_scale_manager_v1_create(display, 1);
   wlr_single_pixel_buffer_manager_v1_create(display);
-  wlr_presentation_create(display, backend);
+  // Version 2: the clock may be re-announced; presented events carry zero_copy.
+  wlr_presentation_create(display, backend, 2);
   wlr_xdg_output_manager_v1_create(display, output_layout);
   privileged(wlr_screencopy_manager_v1_create(display)->global);
   privileged(wlr_export_dmabuf_manager_v1_create(display)->global);

@@ -128,7 +128,7 @@ void Tablets::position(wlr_input_device* device, wlr_tablet_tool* wlr_tool, bool
   wlr_surface* surface = nullptr;
   double sx = 0, sy = 0;
   seat_.server.object_at(seat_.cursor->x, seat_.cursor->y, &surface, &sx, &sy);
-  if (!surface || !tablet || !wlr_surface_accepts_tablet_v2(tablet, surface)) {
+  if (!surface || !tablet || !wlr_surface_accepts_tablet_v2(surface, tablet)) {
     wlr_tablet_v2_tablet_tool_notify_proximity_out(tool);
     seat_.refresh_pointer(time_msec);  // the pointer follows the tool
     return;

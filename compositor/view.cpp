@@ -69,8 +69,8 @@ View::~View() {
 }
 
 wlr_box View::geometry() const {
-  wlr_box box{};
-  wlr_xdg_surface_get_geometry(toplevel->base, &box);
+  // The effective window geometry (the surface extents without an explicit one).
+  wlr_box box = toplevel->base->geometry;
   return {x_, y_, box.width, box.height};
 }
 
@@ -228,8 +228,7 @@ void View::handle_commit() {
     }
     return;
   }
-  wlr_box box{};
-  wlr_xdg_surface_get_geometry(base, &box);
+  wlr_box box = base->geometry;
   // wlroots' xdg scene tree puts the window geometry's corner at the tree origin.
   // Without an explicit geometry that box grows with subsurfaces sticking out up
   // or left: keep the main surface still rather than the box's corner.
@@ -249,8 +248,7 @@ void View::handle_commit() {
 
 void View::handle_map() {
   mapped_ = true;
-  wlr_box box{};
-  wlr_xdg_surface_get_geometry(toplevel->base, &box);
+  wlr_box box = toplevel->base->geometry;
   last_geometry_ = box;
   if (!fullscreen_ && !maximized_) place_initially();
   wlr_scene_node_set_enabled(&tree->node, true);

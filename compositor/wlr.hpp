@@ -2,12 +2,13 @@
 //
 // wlroots is a C library whose headers are not C++-clean: they need
 // WLR_USE_UNSTABLE (set by meson), C linkage, and a few keywords renamed around
-// the headers that use them as identifiers (`[static 4]` array parameters,
+// the headers that use them as identifiers (`[static N]` array parameters,
 // `class`, `namespace`). Headers that reach libstdc++ or system libraries are
 // included first, before any keyword is redefined.
 #pragma once
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include <pixman.h>
 #include <wayland-server-core.h>
@@ -20,6 +21,11 @@
 #include <xcb/xproto.h>
 
 extern "C" {
+// `[static N]` array parameters are C-only (color.h reaches only system headers,
+// included above; wlr_output.h and pass.h include it).
+#define static
+#include <wlr/render/color.h>
+#undef static
 #include <wlr/backend.h>
 #include <wlr/backend/drm.h>
 #include <wlr/backend/headless.h>

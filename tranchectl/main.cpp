@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_usage.hpp"
 #include "ipc/ipc.hpp"
 
 #ifndef TRANCHE_VERSION
@@ -444,6 +445,7 @@ int main(int argc, char** argv) {
     argc = i + 1;
   }
   CLI::App app{"Query and control a running tranche compositor.", "tranchectl"};
+  tranche::use_usage_formatter(app);
   app.set_version_flag("--version", "tranchectl " TRANCHE_VERSION);
   app.add_option("--socket", opt.socket, "IPC socket (default: $TRANCHE_IPC_SOCKET, else the one of $WAYLAND_DISPLAY)")
       ->type_name("PATH");

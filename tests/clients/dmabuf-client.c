@@ -339,7 +339,20 @@ static uint32_t pixel_value(const struct state *s, uint32_t format) {
     case DRM_FORMAT_ABGR8888: return 0xffu << 24 | b << 16 | g << 8 | r;
     case DRM_FORMAT_RGB565: return (r >> 3) << 11 | (g >> 2) << 5 | (b >> 3);
     case DRM_FORMAT_BGR565: return (b >> 3) << 11 | (g >> 2) << 5 | (r >> 3);
+    // 10 bits a channel: a format vkms's planes do not scan out (Linux 7.2).
+    case DRM_FORMAT_XRGB2101010: return (s->x_byte >> 6) << 30 | (r << 2 | r >> 6) << 20 | (g << 2 | g >> 6) << 10 | (b << 2 | b >> 6);
+    case DRM_FORMAT_ARGB2101010: return 3u << 30 | (r << 2 | r >> 6) << 20 | (g << 2 | g >> 6) << 10 | (b << 2 | b >> 6);
     default: return 0;
+  }
+}
+
+// The formats pixel_value() can draw in.
+static bool can_draw(uint32_t format) {
+  switch (format) {
+    case DRM_FORMAT_XRGB8888: case DRM_FORMAT_ARGB8888: case DRM_FORMAT_XBGR8888: case DRM_FORMAT_ABGR8888:
+    case DRM_FORMAT_RGB565: case DRM_FORMAT_BGR565: case DRM_FORMAT_XRGB2101010: case DRM_FORMAT_ARGB2101010:
+      return true;
+    default: return false;
   }
 }
 
@@ -560,7 +573,8 @@ static bool can_allocate(struct state *s, uint32_t format, uint64_t modifier) {
 
 // --follow-feedback, like a real client: keep the buffers while their
 // format/modifier is in the first (preferred) tranche; otherwise reallocate with
-// the first pair of the first tranche that GBM can allocate.
+// the first pair of the first tranche that this client draws in and GBM can
+// allocate (a tranche may also list YUV and single-channel formats: vkms does).
 static void follow_feedback(struct state *s, const struct feedback *fb) {
   if (fb->count == 0) return;
   const struct tranche *first = &fb->tranches[0];
@@ -575,7 +589,7 @@ static void follow_feedback(struct state *s, const struct feedback *fb) {
       if (tr->indices[i] >= fb->table_len) continue;
       const struct format_entry *e = &fb->table[tr->indices[i]];
       if (e->format == s->buf_format && e->modifier == s->buf_modifier) return;  // still the best we can do
-      if (!can_allocate(s, e->format, e->modifier)) continue;
+      if (!can_draw(e->format) || !can_allocate(s, e->format, e->modifier)) continue;
       char name[5];
       printf("follow %s 0x%" PRIx64 "\n", fourcc_str(e->format, name), e->modifier);
       s->buf_format = e->format;

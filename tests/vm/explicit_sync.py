@@ -97,6 +97,27 @@ def fd_count(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def fd_targets(pid: int) -> list[str]:
+    targets = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:
+            pass
+    return sorted(targets)
+
+
+def fd_difference(before: list[str], after: list[str]) -> str:
+    """What one list of fd targets has that the other lacks, both ways."""
+    gained, lost = list(after), []
+    for target in before:
+        if target in gained:
+            gained.remove(target)
+        else:
+            lost.append(target)
+    return f"gained {gained}; lost {lost}"
+
+
 def kms_diag(t: Tranche, state: dict, count: int, box) -> str:
     outputs = t.ctl("outputs", check=False, json_output=True, timeout=10).stdout.strip()
     return f"{count} pixels off in {box}\n{describe_planes(state)}\noutputs: {outputs}\nlog: {t.log()[-800:]}"
@@ -302,6 +323,7 @@ def disconnect_mid_wait(tap: Tap, t: Tranche, dev: str):
     """No leak when a client goes away with commits waiting."""
     pid = t.process.proc.pid
     before = settled_fd_count(t)
+    before_targets = fd_targets(pid)
     before_counters = sync_state(t)["counters"]
     c = Client(t, ["--size", "128x128"])
     try:
@@ -323,9 +345,20 @@ def disconnect_mid_wait(tap: Tap, t: Tranche, dev: str):
                and after["counters"]["waits_dropped"] == before_counters["waits_dropped"] + 2,
                f"{dev}: a client killed mid-wait leaves no wait and no pending release", json.dumps(after))
         tap.ok(after_fds == before, f"{dev}: tranche's fd count is back to {before} ({after_fds})",
-               "\n".join(sorted(os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd"))))
+               fd_difference(before_targets, fd_targets(pid)))
         tap.ok(t.process.proc.poll() is None and t.ctl("outputs", check=False).returncode == 0,
                f"{dev}: tranche is alive and answers")
+        # The same without explicit sync: plain linux-dmabuf buffers of a killed client.
+        plain = Client(t, ["--size", "128x128", "--no-sync"], name="no-sync")
+        try:
+            plain.wait_for_line(r"^ready ", timeout=60)
+            plain.send(f"commit-ready {RED:06x}")
+            plain.wait_for_line(r"^presented 1 ", timeout=30)
+        finally:
+            plain.kill()
+        plain_fds = settled_fd_count(t)
+        tap.ok(plain_fds == before, f"{dev}: after a client without explicit sync is killed too, the fd count "
+               f"is back to {before} ({plain_fds})", fd_difference(before_targets, fd_targets(pid)))
     except Exception as e:  # noqa: BLE001
         tap.ok(False, f"{dev}: disconnect mid-wait", f"{type(e).__name__}: {e}")
     finally:

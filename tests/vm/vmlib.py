@@ -1005,7 +1005,8 @@ def wait_for_explain(t: "Tranche", app_id: str, predicate, timeout: float = 30):
 def unused_byte_values(fb: dict, step: int = 7) -> dict[int, int]:
     """{value: count} of the fourth byte of every step-th pixel of a 32-bit
     framebuffer (the X byte of XR24: what the client wrote when the plane shows
-    its buffer, 0xff when the compositor composed it)."""
+    its buffer; when the compositor composed it, 0xff where the GPU cleared and
+    whatever it leaves where it drew: llvmpipe leaves 0)."""
     counts: dict[int, int] = {}
     width, pitch, data = fb["width"], fb["pitch"], fb["data"]
     for y in range(0, fb["height"], step):

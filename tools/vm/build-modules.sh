@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tools/vm/build-modules.sh OUTDIR KERNEL_ABI
 #
-# Runs inside the Debian 13 root (tools/vm/vm calls it). Builds the two DRM test
-# modules the Debian kernel leaves out, out of tree, from linux-source-6.12 and the
+# Runs inside the Debian forky root (tools/vm/vm calls it). Builds the two DRM test
+# modules the Debian kernel leaves out, out of tree, from linux-source-X.Y (the kernel's X.Y) and the
 # installed linux-headers-KERNEL_ABI, and writes OUTDIR/vkms.ko and OUTDIR/sw_sync.ko.
 #
 # Changes to the kernel sources (each checked to apply exactly once):
@@ -10,24 +10,27 @@
 #           DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE to the driver's features
 #           (syncobjs live entirely in DRM core; stock vkms answers EOPNOTSUPP).
 #  sw_sync  built in-tree only (CONFIG_SW_SYNC=y): give it <linux/module.h> and a
-#           licence, let its tracepoint header be found out of tree, and stop
-#           calling sync_file_get_name(), which the kernel does not export.
+#           licence, and let its tracepoint header be found out of tree. (6.12's
+#           sync_debug.c also called the unexported sync_file_get_name(); 7.x's
+#           no longer lists sync files.)
+# vkms's objects come from its own Makefile (7.x has configfs, colorop, luts...).
 set -euo pipefail
 
 out=${1:?usage: build-modules.sh OUTDIR KERNEL_ABI}
 abi=${2:?usage: build-modules.sh OUTDIR KERNEL_ABI}
 headers=/usr/src/linux-headers-$abi
-tarball=/usr/src/linux-source-6.12.tar.xz
+series=$(echo "$abi" | cut -d. -f1,2)
+tarball=/usr/src/linux-source-$series.tar.xz
 [ -d "$headers" ] || { echo "build-modules: $headers is missing" >&2; exit 1; }
 [ -f "$tarball" ] || { echo "build-modules: $tarball is missing" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tranche-vm-modules.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tar -xJf "$tarball" -C "$work" --strip-components=1 \
-  --wildcards 'linux-source-6.12/drivers/gpu/drm/vkms/*' \
-  'linux-source-6.12/drivers/dma-buf/sw_sync.c' \
-  'linux-source-6.12/drivers/dma-buf/sync_debug.[ch]' \
-  'linux-source-6.12/drivers/dma-buf/sync_trace.h'
+  --wildcards "linux-source-$series/drivers/gpu/drm/vkms/*" \
+  "linux-source-$series/drivers/dma-buf/sw_sync.c" \
+  "linux-source-$series/drivers/dma-buf/sync_debug.[ch]" \
+  "linux-source-$series/drivers/dma-buf/sync_trace.h"
 
 python3 - "$work" <<'PY'
 import pathlib, sys
@@ -53,11 +56,12 @@ edit("gpu/drm/vkms/vkms_drv.c",
      "MODULE_PARM_DESC(enable_syncobj, \"Advertise DRM syncobjs (binary and timeline); "
      "tranche test build, default off\");\n\n"
      "DEFINE_DRM_GEM_FOPS(vkms_driver_fops);")
+# Before any device exists (the default one and configfs ones share the driver).
 edit("gpu/drm/vkms/vkms_drv.c",
-     "static int __init vkms_init(void)\n{",
-     "static int __init vkms_init(void)\n{\n"
+     "\tret = vkms_configfs_register();",
      "\tif (enable_syncobj)\n"
-     "\t\tvkms_driver.driver_features |= DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE;")
+     "\t\tvkms_driver.driver_features |= DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE;\n\n"
+     "\tret = vkms_configfs_register();")
 
 # sw_sync: a loadable module.
 edit("dma-buf/sw_sync.c", "#include <linux/file.h>",
@@ -70,24 +74,12 @@ edit("dma-buf/sync_debug.c", "#include <linux/debugfs.h>",
      "#include <linux/module.h>\n#include <linux/debugfs.h>")
 edit("dma-buf/sync_trace.h", "#define TRACE_INCLUDE_PATH ../../drivers/dma-buf",
      "#define TRACE_INCLUDE_PATH .")
-edit("dma-buf/sync_debug.c", "sync_file_get_name(sync_file, buf, sizeof(buf))",
-     "tranche_sync_file_name(sync_file, buf, sizeof(buf))")
-edit("dma-buf/sync_debug.c", "static void sync_print_sync_file(",
-     "/* sync_file_get_name() is not exported: name the fence by context and seqno. */\n"
-     "static const char *tranche_sync_file_name(struct sync_file *sync_file, char *buf, int len)\n"
-     "{\n"
-     "\tif (sync_file->user_name[0])\n"
-     "\t\treturn sync_file->user_name;\n"
-     "\tsnprintf(buf, len, \"fence %llu:%llu\", sync_file->fence->context, sync_file->fence->seqno);\n"
-     "\treturn buf;\n"
-     "}\n\n"
-     "static void sync_print_sync_file(")
 PY
 
+# Kbuild wins over the Makefile out of tree: take its object list, build the module.
 cat > "$work/drivers/gpu/drm/vkms/Kbuild" <<'EOF'
+include $(src)/Makefile
 obj-m += vkms.o
-vkms-y := vkms_drv.o vkms_plane.o vkms_output.o vkms_formats.o vkms_crtc.o \
-	vkms_composer.o vkms_writeback.o
 EOF
 cat > "$work/drivers/dma-buf/Kbuild" <<'EOF'
 obj-m += sw_sync.o

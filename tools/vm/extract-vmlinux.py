@@ -2,7 +2,7 @@
 """tools/vm/extract-vmlinux.py BZIMAGE OUT — write the uncompressed kernel (ELF)
 found in a bzImage, for QEMU to boot directly through its PVH entry point.
 
-Runs inside the Debian 13 root (tools/vm/vm calls it). Handles the compressions
+Runs inside the Debian forky root (tools/vm/vm calls it). Handles the compressions
 Debian uses (zstd, xz, gzip): tries each place the format's magic occurs until
 one decompresses to an ELF image. Exits 1 when none does."""
 import gzip

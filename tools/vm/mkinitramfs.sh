@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/vm/mkinitramfs.sh OUT KERNEL_ABI GUEST_DIR MODULES_DIR
 #
-# Runs inside the Debian 13 root (tools/vm/vm calls it). Writes OUT, a gzip'd cpio
+# Runs inside the Debian forky root (tools/vm/vm calls it). Writes OUT, a gzip'd cpio
 # initramfs: busybox-static, GUEST_DIR/init and GUEST_DIR/stage2, the in-tree
 # modules needed to reach the root (9p over virtio, overlayfs) and the DRM ones
 # (virtio-gpu, vgem, vkms's dependencies), decompressed, with their load order,
