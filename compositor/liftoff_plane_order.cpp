@@ -20,6 +20,7 @@ extern "C" {
 #include <map>
 
 #include "interpose.hpp"
+#include "liftoff_crtc_scope.hpp"
 #include "scanout/kms_planes.hpp"
 
 namespace {
@@ -34,6 +35,11 @@ struct Device {
 std::map<liftoff_device*, Device> devices;
 
 }  // namespace
+
+int tranche::liftoff_device_fd(liftoff_device* device) {
+  auto it = devices.find(device);
+  return it == devices.end() ? -1 : it->second.fd;
+}
 
 extern "C" __attribute__((visibility("default"))) liftoff_device* liftoff_device_create(int drm_fd) {
   static auto real = next_symbol<liftoff_device* (*)(int)>("liftoff_device_create");

@@ -73,6 +73,7 @@ OutputPlanes::~OutputPlanes() { drop_layers(); }
 void OutputPlanes::refresh_model() {
   wlr_output* o = output_.wlr;
   model_ = scanout::OutputPlanes{};
+  crtc_id_ = 0;
   model_.output = o->name;
   model_.width = o->width;
   model_.height = o->height;
@@ -93,6 +94,7 @@ void OutputPlanes::refresh_model() {
     return;
   }
   model_.planes = std::move(*planes);
+  crtc_id_ = scanout::connector_crtc(fd, wlr_drm_connector_get_id(o)).value_or(0);
 }
 
 // Everything the scene draws on this output, bottom to top, in output-buffer
@@ -475,7 +477,8 @@ void OutputPlanes::report(const Plan& plan, const std::vector<Candidate>& candid
 
 // Which KMS plane shows a buffer at `dst` now. The planner only proposes;
 // with libliftoff the plane is libliftoff's choice, so ask KMS: the plane on
-// our CRTC whose framebuffer has that size at that place.
+// our CRTC (an overlay may serve another CRTC meanwhile) whose framebuffer
+// has that size at that place.
 std::optional<uint32_t> OutputPlanes::kms_plane_showing(const scanout::Rect& dst) const {
   for (const auto& p : model_.planes)
     if (kms_plane_shows(p.id, dst)) return p.id;
@@ -489,8 +492,8 @@ bool OutputPlanes::kms_plane_shows(uint32_t plane_id, const scanout::Rect& dst) 
   // The atomic properties: legacy GETPLANE does not report positions.
   scanout::Properties props = scanout::read_properties(fd, plane_id, DRM_MODE_OBJECT_PLANE, &property_names_);
   auto is = [&](std::string_view name, int64_t want) { return static_cast<int64_t>(props.get(name).value_or(0)) == want; };
-  return props.get("FB_ID").value_or(0) != 0 && is("CRTC_X", dst.x) && is("CRTC_Y", dst.y) &&
-         is("CRTC_W", dst.width) && is("CRTC_H", dst.height);
+  return props.get("FB_ID").value_or(0) != 0 && is("CRTC_ID", crtc_id_) && is("CRTC_X", dst.x) &&
+         is("CRTC_Y", dst.y) && is("CRTC_W", dst.width) && is("CRTC_H", dst.height);
 }
 
 ipc::json OutputPlanes::describe() const {

@@ -81,6 +81,8 @@ class OutputPlanes {
   std::vector<Refusal> confirmed_;  // overlays the last commit put on planes (`until` unused)
   static bool matches(const std::vector<Refusal>& list, const scanout::Candidate& candidate);
   mutable scanout::PropertyNames property_names_;  // KMS property id -> name, asked once
+  // The CRTC showing this output: overlay planes can be shared between CRTCs.
+  uint32_t crtc_id_ = 0;
 };
 
 }  // namespace tranche

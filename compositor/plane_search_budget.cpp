@@ -19,6 +19,7 @@ extern "C" {
 #include <cstdint>
 
 #include "interpose.hpp"
+#include "liftoff_crtc_scope.hpp"
 #include "plane_search_budget.hpp"
 
 namespace {
@@ -39,5 +40,6 @@ extern "C" __attribute__((visibility("default"))) int liftoff_output_apply(
     ours.timeout_ns = budget_ns;
     options = &ours;
   }
+  tranche::LiftoffApplyScope scope(output, req);  // this output's CRTC only
   return real(output, req, flags, options);
 }

@@ -39,22 +39,6 @@ std::string failed(const std::string& what) {
   return what + ": " + std::strerror(errno ? errno : ENODEV);
 }
 
-// The CRTC driving the connector: the legacy encoder link, or, when that is
-// not set, the atomic CRTC_ID property (only listed for atomic clients).
-std::expected<uint32_t, std::string> connector_crtc(int fd, uint32_t connector_id) {
-  errno = 0;
-  // "Current": no forced probe, which can be slow and make a monitor blink.
-  ConnectorPtr connector(drmModeGetConnectorCurrent(fd, connector_id));
-  if (!connector) return std::unexpected(failed("connector " + std::to_string(connector_id)));
-  if (connector->encoder_id) {
-    EncoderPtr encoder(drmModeGetEncoder(fd, connector->encoder_id));
-    if (encoder && encoder->crtc_id) return encoder->crtc_id;
-  }
-  auto crtc = read_properties(fd, connector_id, DRM_MODE_OBJECT_CONNECTOR).get("CRTC_ID");
-  if (crtc && *crtc) return static_cast<uint32_t>(*crtc);
-  return std::unexpected("connector " + std::to_string(connector_id) + " has no CRTC (disabled?)");
-}
-
 std::expected<int, std::string> crtc_index(int fd, uint32_t crtc_id) {
   errno = 0;
   ResourcesPtr res(drmModeGetResources(fd));
@@ -115,6 +99,22 @@ void keep_one(std::vector<FoundPlane>& found, PlaneType type) {
 }
 
 }  // namespace
+
+// The CRTC driving the connector: the legacy encoder link, or, when that is
+// not set, the atomic CRTC_ID property (only listed for atomic clients).
+std::expected<uint32_t, std::string> connector_crtc(int fd, uint32_t connector_id) {
+  errno = 0;
+  // "Current": no forced probe, which can be slow and make a monitor blink.
+  ConnectorPtr connector(drmModeGetConnectorCurrent(fd, connector_id));
+  if (!connector) return std::unexpected(failed("connector " + std::to_string(connector_id)));
+  if (connector->encoder_id) {
+    EncoderPtr encoder(drmModeGetEncoder(fd, connector->encoder_id));
+    if (encoder && encoder->crtc_id) return encoder->crtc_id;
+  }
+  auto crtc = read_properties(fd, connector_id, DRM_MODE_OBJECT_CONNECTOR).get("CRTC_ID");
+  if (crtc && *crtc) return static_cast<uint32_t>(*crtc);
+  return std::unexpected("connector " + std::to_string(connector_id) + " has no CRTC (disabled?)");
+}
 
 std::optional<uint64_t> Properties::get(std::string_view name) const {
   for (const auto& [n, v] : values)

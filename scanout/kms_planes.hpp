@@ -15,6 +15,10 @@
 
 namespace tranche::scanout {
 
+// The CRTC currently driving `connector_id` (its KMS object id); an error
+// when the connector is off.
+std::expected<uint32_t, std::string> connector_crtc(int fd, uint32_t connector_id);
+
 // The planes usable by the CRTC currently driving `connector_id` on `drm_fd`:
 // primary, overlays (zpos order when the driver exposes zpos), cursor.
 std::expected<std::vector<Plane>, std::string> read_kms_planes(int drm_fd, uint32_t connector_id);

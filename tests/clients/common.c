@@ -29,6 +29,22 @@ static const struct xdg_wm_base_listener wm_base_listener = {.ping = wm_base_pin
 
 static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
+static void output_geometry(void *data, struct wl_output *o, int32_t x, int32_t y, int32_t pw, int32_t ph,
+                            int32_t subpixel, const char *make, const char *model, int32_t transform) {}
+static void output_mode(void *data, struct wl_output *o, uint32_t flags, int32_t w, int32_t h, int32_t refresh) {}
+static void output_done(void *data, struct wl_output *o) {}
+static void output_scale(void *data, struct wl_output *o, int32_t factor) {}
+static void output_name(void *data, struct wl_output *o, const char *name) {
+  struct tc_output *out = data;
+  snprintf(out->name, sizeof(out->name), "%s", name);
+}
+static void output_description(void *data, struct wl_output *o, const char *description) {}
+
+static const struct wl_output_listener output_listener = {
+    .geometry = output_geometry, .mode = output_mode, .done = output_done, .scale = output_scale,
+    .name = output_name, .description = output_description,
+};
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
                             const char *interface, uint32_t version) {
   struct test_client *c = data;
@@ -43,8 +59,11 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
     c->layer_shell = wl_registry_bind(registry, name, &zwlr_layer_shell_v1_interface, min_u32(version, 4));
   } else if (strcmp(interface, wl_seat_interface.name) == 0 && !c->seat) {
     c->seat = wl_registry_bind(registry, name, &wl_seat_interface, min_u32(version, 5));
-  } else if (strcmp(interface, wl_output_interface.name) == 0 && !c->output) {
-    c->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
+  } else if (strcmp(interface, wl_output_interface.name) == 0 && c->n_outputs < TC_MAX_OUTPUTS) {
+    struct tc_output *o = &c->outputs[c->n_outputs++];
+    o->wl = wl_registry_bind(registry, name, &wl_output_interface, min_u32(version, 4));
+    if (version >= 4) wl_output_add_listener(o->wl, &output_listener, o);
+    if (!c->output) c->output = o->wl;
   }
 }
 
@@ -70,6 +89,13 @@ void tc_connect(struct test_client *c) {
   wl_registry_add_listener(c->registry, &registry_listener, c);
   if (wl_display_roundtrip(c->display) < 0) tc_die("roundtrip failed");
   if (!c->compositor || !c->shm) tc_die("wl_compositor or wl_shm missing");
+}
+
+struct wl_output *tc_output_named(struct test_client *c, const char *name) {
+  if (wl_display_roundtrip(c->display) < 0) tc_die("roundtrip failed");  // the name events
+  for (int i = 0; i < c->n_outputs; i++)
+    if (strcmp(c->outputs[i].name, name) == 0) return c->outputs[i].wl;
+  tc_die("no wl_output named %s", name);
 }
 
 static void kb_keymap(void *data, struct wl_keyboard *kb, uint32_t format, int32_t fd, uint32_t size) { close(fd); }

@@ -10,6 +10,8 @@
 #include "wlr-layer-shell-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
+#define TC_MAX_OUTPUTS 8
+
 struct test_client {
   struct wl_display *display;
   struct wl_registry *registry;
@@ -19,7 +21,17 @@ struct test_client {
   struct zwlr_layer_shell_v1 *layer_shell;
   struct wl_output *output; /* the first one advertised */
   struct wl_seat *seat;
+  /* Every wl_output advertised at connection (version 4 where offered, for
+   * its name). */
+  struct tc_output {
+    struct wl_output *wl;
+    char name[64];
+  } outputs[TC_MAX_OUTPUTS];
+  int n_outputs;
 };
+
+/* The wl_output whose name (wl_output v4) is `name`; dies when there is none. */
+struct wl_output *tc_output_named(struct test_client *c, const char *name);
 
 /* Prints the keyboard events this client gets on stdout: "keyboard-enter",
  * "keyboard-leave", "key CODE pressed|released" (evdev codes). Needs a seat. */

@@ -7,8 +7,9 @@
  *                 [--x-byte 0xNN] [--shm] [--transform N] [--immed] [--device PATH]
  *                 [--follow-feedback] [--frames N] [--seconds S]
  *                 [--change-after MS [--then-transform N] [--then-format FOURCC]]
- *                 [--bad CASE[,CASE...]]
+ *                 [--bad CASE[,CASE...]] [--output NAME]
  *
+ * --output NAME: fullscreen on the output of that name (implies --fullscreen).
  * Buffers: --format (default XR24) with --modifier (default linear), allocated
  * with GBM on the DRM node of the feedback's main device (the /dev/dri node
  * whose st_rdev is main_device; --device overrides): gbm_bo_create for linear
@@ -140,7 +141,7 @@ struct state {
   struct feedback default_fb, surface_fb;
 
   // options
-  const char *app_id, *title, *device_path, *bad;
+  const char *app_id, *title, *device_path, *bad, *output_name;
   bool fullscreen, shm, immed, follow, redraw;
   int want_w, want_h;
   uint32_t color, x_byte, format;
@@ -834,7 +835,7 @@ static _Noreturn void usage(void) {
           "                     [--shm] [--transform N] [--immed] [--device PATH] [--follow-feedback]\n"
           "                     [--frames N] [--seconds S]\n"
           "                     [--change-after MS [--then-transform N] [--then-format FOURCC]]\n"
-          "                     [--bad CASE[,CASE...]]\n");
+          "                     [--bad CASE[,CASE...]] [--output NAME]\n");
   exit(2);
 }
 
@@ -861,6 +862,9 @@ static void parse_args(struct state *s, int argc, char **argv) {
         s->title = val;
       } else if (strcmp(arg, "--device") == 0) {
         s->device_path = val;
+      } else if (strcmp(arg, "--output") == 0) {
+        s->output_name = val;
+        s->fullscreen = true;
       } else if (strcmp(arg, "--bad") == 0) {
         s->bad = val;
       } else if (strcmp(arg, "--size") == 0) {
@@ -947,7 +951,8 @@ static void connect_client(struct state *s) {
   xdg_toplevel_add_listener(s->toplevel, &toplevel_listener, s);
   xdg_toplevel_set_app_id(s->toplevel, s->app_id);
   xdg_toplevel_set_title(s->toplevel, s->title);
-  if (s->fullscreen) xdg_toplevel_set_fullscreen(s->toplevel, NULL);
+  if (s->fullscreen)
+    xdg_toplevel_set_fullscreen(s->toplevel, s->output_name ? tc_output_named(&s->c, s->output_name) : NULL);
   wl_surface_commit(s->surface);
 }
 

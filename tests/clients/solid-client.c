@@ -2,7 +2,9 @@
  *
  *   solid-client [--color RRGGBB] [--size WxH] [--fullscreen] [--maximized] [--late]
  *                [--app-id ID] [--title TITLE] [--print-keys] [--inhibit-shortcuts]
+ *                [--output NAME]
  *
+ * --output NAME: fullscreen on the output of that name (implies --fullscreen).
  * --fullscreen and --maximized are requested before the initial commit, or with
  * --late once the first buffer is shown.
  * Uses the configured size when the compositor suggests one, else --size
@@ -26,6 +28,8 @@ struct state {
   uint32_t color;
   bool mapped;
   bool fullscreen, maximized, late, print_keys, inhibit;
+  const char *output_name;
+  struct wl_output *output;
   struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit_manager;
 };
 
@@ -57,7 +61,7 @@ static void draw(void *data, int w, int h) {
   if (!s->mapped) {
     s->mapped = true;
     printf("mapped\n");
-    if (s->late && s->fullscreen) xdg_toplevel_set_fullscreen(s->top.toplevel, NULL);
+    if (s->late && s->fullscreen) xdg_toplevel_set_fullscreen(s->top.toplevel, s->output);
     if (s->late && s->maximized) xdg_toplevel_set_maximized(s->top.toplevel);
   }
 }
@@ -65,7 +69,8 @@ static void draw(void *data, int w, int h) {
 static _Noreturn void usage(void) {
   fprintf(stderr,
           "usage: solid-client [--color RRGGBB] [--size WxH] [--fullscreen] [--maximized] [--late]\n"
-          "                    [--app-id ID] [--title TITLE] [--print-keys] [--inhibit-shortcuts]\n");
+          "                    [--app-id ID] [--title TITLE] [--print-keys] [--inhibit-shortcuts]\n"
+          "                    [--output NAME]\n");
   exit(2);
 }
 
@@ -95,6 +100,10 @@ int main(int argc, char **argv) {
     } else if (strcmp(arg, "--app-id") == 0 && val) {
       app_id = val;
       i++;
+    } else if (strcmp(arg, "--output") == 0 && val) {
+      s.output_name = val;
+      s.fullscreen = true;
+      i++;
     } else if (strcmp(arg, "--title") == 0 && val) {
       title = val;
       i++;
@@ -105,8 +114,9 @@ int main(int argc, char **argv) {
 
   tc_connect(&s.c);
   if (s.print_keys) tc_print_keys(&s.c);
+  if (s.output_name) s.output = tc_output_named(&s.c, s.output_name);
   tc_toplevel_create(&s.c, &s.top, app_id, title);
-  if (s.fullscreen && !s.late) xdg_toplevel_set_fullscreen(s.top.toplevel, NULL);
+  if (s.fullscreen && !s.late) xdg_toplevel_set_fullscreen(s.top.toplevel, s.output);
   if (s.maximized && !s.late) xdg_toplevel_set_maximized(s.top.toplevel);
   if (s.inhibit) {
     wl_registry_add_listener(wl_display_get_registry(s.c.display), &registry_listener, &s);

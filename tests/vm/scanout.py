@@ -40,7 +40,8 @@ import time
 
 from vmlib import (Crc, Tap, Tranche, argb_u16, describe_planes, explain_surface, feedback_events,
                    frame_callback_times, kms_state, pixels_other_than, read_fb, scanout_tranches, to_argb_u16,
-                   tranche_json, unused_byte_values, vkms_compose_crc, wait_for_explain, wait_for_feedback)
+                   start_dmabuf_client, tranche_json, unused_byte_values, vkms_compose_crc, wait_for_client_fb,
+                   wait_for_explain, wait_for_feedback)
 
 CONFIG = "/tmp/tranche-vm-scanout.toml"
 HYSTERESIS_MS = 1000
@@ -61,18 +62,6 @@ def fourcc_pairs(tranche: dict) -> set:
     return {tuple(f) for f in tranche.get("formats", [])}
 
 
-def start_client(tap, t, name, argv, timeout=60):
-    """A dmabuf-client with app-id `name`; None (reported) when it does not map."""
-    client = t.client(["dmabuf-client", "--app-id", name, *argv])
-    try:
-        client.wait_for_line("^mapped ", timeout=timeout)
-        return client
-    except (TimeoutError, RuntimeError) as e:
-        tap.ok(False, f"{name}: the client maps", str(e))
-        client.stop()
-        return None
-
-
 def mapped_time(client) -> float | None:
     """CLOCK_MONOTONIC ms of the client's first commit with a buffer, else None."""
     for line in client.lines:
@@ -80,34 +69,6 @@ def mapped_time(client) -> float | None:
         if m:
             return float(m.group(1))
     return None
-
-
-def wait_for_client_fb(t, colour, want_size, plane_name=None, timeout=30):
-    """Poll the KMS state until a plane (plane_name, or any) shows a framebuffer
-    of want_size whose unused bytes are all X_BYTE and whose pixels all have the
-    colour. Returns (plane name, fb, state) or (None, last fb seen, state)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        state = kms_state(t.dri_index)
-        for name, plane in state["planes"].items():
-            if plane_name and name != plane_name or not plane.get("fb"):
-                continue
-            try:
-                fb = read_fb(t.card, plane["fb"])
-            except OSError:
-                continue  # the fb went away meanwhile
-            if (fb["width"], fb["height"]) != want_size:
-                if name == plane_name:
-                    last = fb
-                continue
-            last = fb
-            if unused_byte_values(fb) == {X_BYTE: sum(unused_byte_values(fb).values())} \
-                    and pixels_other_than(fb, colour)[0] == 0:
-                return name, fb, state
-        if time.monotonic() > deadline:
-            return None, last, state
-        time.sleep(0.5)
 
 
 def mode_size(t) -> tuple[int, int]:
@@ -158,8 +119,8 @@ def check_default_feedback(tap, t, card_dev):
 def check_fullscreen(tap, t, card_dev, main_device, size, stats_before):
     name = "scanout-fullscreen"
     colour = 0x3366CC
-    client = start_client(tap, t, name, ["--fullscreen", "--x-byte", "0x5a", "--color", f"{colour:06x}",
-                                         "--frames", "0"], timeout=FIRST_MAP_TIMEOUT)
+    client = start_dmabuf_client(tap, t, name, ["--fullscreen", "--x-byte", "0x5a", "--color", f"{colour:06x}",
+                                                "--frames", "0"], timeout=FIRST_MAP_TIMEOUT)
     if not client:
         return
     try:
@@ -193,7 +154,7 @@ def check_fullscreen(tap, t, card_dev, main_device, size, stats_before):
                    f"hysteresis ({HYSTERESIS_MS} ms)",
                    f"first commit at {first}, feedback at {event['time_ms']}, frame callbacks before it {early}")
 
-        plane, fb, state = wait_for_client_fb(t, colour, size, plane_name="plane-0")
+        plane, fb, state = wait_for_client_fb(t, colour, size, X_BYTE, plane_name="plane-0")
         tap.diag(describe_planes(state))
         tap.ok(plane == "plane-0", f"{name}: the primary plane scans out the client's own buffer "
                f"(XR24 with the client's 0x{X_BYTE:02x} in the unused byte, its colour everywhere)",
@@ -285,8 +246,8 @@ def check_windowed(tap, t, card_dev, size):
     name = "scanout-windowed"
     colour = 0x22AA44
     w, h = 256, 192
-    client = start_client(tap, t, name, ["--size", f"{w}x{h}", "--x-byte", "0x5a", "--color", f"{colour:06x}",
-                                         "--frames", "0"])
+    client = start_dmabuf_client(tap, t, name, ["--size", f"{w}x{h}", "--x-byte", "0x5a", "--color", f"{colour:06x}",
+                                                "--frames", "0"])
     if not client:
         return
     try:
@@ -295,7 +256,7 @@ def check_windowed(tap, t, card_dev, size):
                f"surface {explain_surface(explain, name)}")
         out = (explain.get("outputs") or [{}])[0]
         primary_id = next((p.get("id") for p in out.get("planes", []) if p.get("type") == "primary"), None)
-        plane, fb, state = wait_for_client_fb(t, colour, (w, h))
+        plane, fb, state = wait_for_client_fb(t, colour, (w, h), X_BYTE)
         tap.diag(describe_planes(state))
         kms_plane = state["planes"].get(plane, {}) if plane else {}
         tap.ok(plane is not None and kms_plane.get("id") != primary_id,
@@ -370,8 +331,8 @@ def check_follow_format(tap, t, card_dev):
     formats; a client following it reallocates and lands on an overlay plane."""
     name = "scanout-follow"
     fmt = UNSCANNABLE
-    client = start_client(tap, t, name, ["--size", "200x150", "--format", fmt, "--follow-feedback",
-                                         "--frames", "0", "--color", "aa3311"])
+    client = start_dmabuf_client(tap, t, name, ["--size", "200x150", "--format", fmt, "--follow-feedback",
+                                                "--frames", "0", "--color", "aa3311"])
     if not client:
         return
     try:
@@ -401,7 +362,7 @@ def check_follow_format(tap, t, card_dev):
 
 def check_shm(tap, t, card_dev):
     name = "scanout-shm"
-    client = start_client(tap, t, name, ["--shm", "--fullscreen", "--frames", "0"])
+    client = start_dmabuf_client(tap, t, name, ["--shm", "--fullscreen", "--frames", "0"])
     if not client:
         return
     try:
@@ -424,8 +385,9 @@ def check_shm(tap, t, card_dev):
 def check_transform(tap, t, card_dev, size):
     name = "scanout-transform"
     change_after = 4000
-    client = start_client(tap, t, name, ["--fullscreen", "--x-byte", "0x5a", "--frames", "0", "--color", "884422",
-                                         "--change-after", str(change_after), "--then-transform", "1"])
+    client = start_dmabuf_client(tap, t, name, ["--fullscreen", "--x-byte", "0x5a", "--frames", "0", "--color",
+                                                "884422", "--change-after", str(change_after),
+                                                "--then-transform", "1"])
     if not client:
         return
     try:

@@ -154,6 +154,96 @@ def drm_card(device: str) -> tuple[str, int]:
     raise LookupError(f"no DRM card with driver {driver} (cards: {drm_cards()})")
 
 
+CONFIGFS = pathlib.Path("/sys/kernel/config")
+
+
+class VkmsDevice:
+    """A vkms device built through configfs (Linux 6.19+; Documentation/gpu/vkms.rst):
+    the hardware model a test needs instead of the module's one default device.
+
+        dev = VkmsDevice("two", crtcs=2, planes=[("primary", [0]), ("primary", [1]),
+                         ("overlay", [0, 1])], connectors=[[0], [1]])
+        dev.create()          # mkdir/ln/echo, enabled=1; waits for its card
+        dev.card, dev.dri_index, dev.connectors  # /dev/dri/cardN, N, ["Virtual-3", ...]
+        dev.set_status(1, "disconnected")        # a hot-unplug (uevent HOTPLUG=1)
+        dev.remove()
+
+    planes: (type, [CRTC indices it can show on]); connectors: per connector, the
+    CRTC indices its encoder can drive (one encoder per connector)."""
+
+    TYPES = {"overlay": 0, "primary": 1, "cursor": 2}
+    STATUS = {"connected": 1, "disconnected": 2, "unknown": 3}
+
+    def __init__(self, name: str, crtcs: int, planes, connectors):
+        self.name, self.crtcs, self.planes, self.connector_crtcs = name, crtcs, list(planes), list(connectors)
+        self.root = CONFIGFS / "vkms" / name
+        self.card: str | None = None
+        self.dri_index: int | None = None
+        self.connectors: list[str] = []
+
+    @staticmethod
+    def mount_configfs():
+        if not (CONFIGFS / "vkms").is_dir():
+            subprocess.run(["mount", "-t", "configfs", "none", str(CONFIGFS)], check=True,
+                           capture_output=True, timeout=30)
+        if not (CONFIGFS / "vkms").is_dir():
+            raise RuntimeError(f"no {CONFIGFS}/vkms: this vkms has no configfs support")
+
+    def _item(self, kind: str, index: int) -> pathlib.Path:
+        return self.root / kind / f"{kind[:-1]}{index}"
+
+    def create(self, timeout: float = 20):
+        self.mount_configfs()
+        before = set(drm_cards())
+        self.root.mkdir()
+        for i in range(self.crtcs):
+            self._item("crtcs", i).mkdir()
+        for i, (kind, crtcs) in enumerate(self.planes):
+            plane = self._item("planes", i)
+            plane.mkdir()
+            (plane / "type").write_text(str(self.TYPES[kind]))
+            for c in crtcs:
+                (plane / "possible_crtcs" / f"crtc{c}").symlink_to(self._item("crtcs", c))
+        for i, crtcs in enumerate(self.connector_crtcs):
+            encoder, connector = self._item("encoders", i), self._item("connectors", i)
+            encoder.mkdir()
+            for c in crtcs:
+                (encoder / "possible_crtcs" / f"crtc{c}").symlink_to(self._item("crtcs", c))
+            connector.mkdir()
+            (connector / "possible_encoders" / f"encoder{i}").symlink_to(encoder)
+        (self.root / "enabled").write_text("1")
+        deadline = time.monotonic() + timeout
+        while True:
+            new = sorted(set(drm_cards()) - before)
+            if new and os.path.exists(new[0]):
+                self.card = new[0]
+                self.dri_index = int(self.card.removeprefix("/dev/dri/card"))
+                self.connectors = card_connectors(self.card)
+                if len(self.connectors) == len(self.connector_crtcs):
+                    return self
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"vkms device {self.name} enabled, but no new card with "
+                                   f"{len(self.connector_crtcs)} connectors within {timeout} s "
+                                   f"(cards {drm_cards()}, connectors {self.connectors})")
+            time.sleep(0.2)
+
+    def set_status(self, connector: int, status: str):
+        """Connect or disconnect a connector; vkms sends the hotplug uevent."""
+        (self._item("connectors", connector) / "status").write_text(str(self.STATUS[status]))
+
+    def remove(self):
+        """Disable the device and take its configfs tree down (links, items, root)."""
+        if not self.root.exists():
+            return
+        (self.root / "enabled").write_text("0")
+        for link in list(self.root.glob("*/*/possible_*/*")):
+            link.unlink()
+        for kind in ("planes", "crtcs", "encoders", "connectors"):
+            for item in (self.root / kind).iterdir():
+                item.rmdir()
+        self.root.rmdir()
+
+
 # ----------------------------------------------------------------- processes
 
 
@@ -673,6 +763,50 @@ def pixels_other_than(fb: dict, rgb: int):
                 box = (x, y, x + 1, y + 1) if box is None else \
                     (min(box[0], x), min(box[1], y), max(box[2], x + 1), max(box[3], y + 1))
     return count, box
+
+
+def start_dmabuf_client(tap: "Tap", t: "Tranche", name: str, argv, timeout: float = 60):
+    """tests/clients/dmabuf-client with app-id `name` and argv, once it has
+    mapped; None (reported as a failed check) when it does not map in time."""
+    client = t.client(["dmabuf-client", "--app-id", name, *argv])
+    try:
+        client.wait_for_line("^mapped ", timeout=timeout)
+        return client
+    except (TimeoutError, RuntimeError) as e:
+        tap.ok(False, f"{name}: the client maps", str(e))
+        client.stop()
+        return None
+
+
+def wait_for_client_fb(t: "Tranche", colour: int, want_size, x_byte: int, plane_name=None, crtc=None,
+                       timeout: float = 30):
+    """Poll the KMS state until a plane (plane_name, or any; on CRTC crtc when
+    given, e.g. "crtc-1") shows a framebuffer of want_size whose unused bytes
+    are all x_byte (a client's own XR24 buffer: composition writes 0xff there)
+    and whose pixels all have the colour. Returns (plane name, fb, state) or
+    (None, last fb seen, state)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        state = kms_state(t.dri_index)
+        for name, plane in state["planes"].items():
+            if plane_name and name != plane_name or not plane.get("fb") or crtc and plane.get("crtc") != crtc:
+                continue
+            try:
+                fb = read_fb(t.card, plane["fb"])
+            except OSError:
+                continue  # the fb went away meanwhile
+            if (fb["width"], fb["height"]) != tuple(want_size):
+                if name == plane_name:
+                    last = fb
+                continue
+            last = fb
+            unused = unused_byte_values(fb)
+            if unused == {x_byte: sum(unused.values())} and pixels_other_than(fb, colour)[0] == 0:
+                return name, fb, state
+        if time.monotonic() > deadline:
+            return None, last, state
+        time.sleep(0.5)
 
 
 def wait_for_plane_colour(t: "Tranche", rgb: int, plane: str = "plane-0", timeout: float = 60,
