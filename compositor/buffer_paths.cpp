@@ -79,6 +79,7 @@ void BufferPaths::start() {
 void BufferPaths::apply_config(const config::ScanoutConfig& config) {
   planner_.direct_scanout = config.direct_scanout;
   planner_.overlays = config.overlays;
+  tearing_ = config.tearing;
   policy_.set_hysteresis(int64_t{config.feedback_hysteresis_ms} * 1'000'000);
 }
 
@@ -209,6 +210,7 @@ json BufferPaths::explain() const {
           {"linux_dmabuf", dmabuf_ != nullptr},
           {"config", {{"direct_scanout", planner_.direct_scanout},
                       {"overlays", planner_.overlays},
+                      {"tearing", tearing_},
                       {"feedback_hysteresis_ms", policy_.hysteresis() / 1'000'000}}},
           {"outputs", outputs},
           {"surfaces", surfaces}};

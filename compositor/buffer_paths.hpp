@@ -33,6 +33,7 @@ class BufferPaths {
   void start();
   void apply_config(const config::ScanoutConfig& config);
   scanout::PlannerConfig planner_config() const { return planner_; }
+  bool tearing_allowed() const { return tearing_; }
   LinuxDmabuf* dmabuf() { return dmabuf_.get(); }
 
   // A stable id for explain, made on first sight of the surface.
@@ -70,6 +71,7 @@ class BufferPaths {
   Server& server_;
   std::unique_ptr<LinuxDmabuf> dmabuf_;
   scanout::PlannerConfig planner_;
+  bool tearing_ = false;  // [scanout] tearing
   scanout::FeedbackPolicy policy_{0};
   std::unordered_map<wlr_surface*, std::unique_ptr<Record>> records_;
   Timer feedback_timer_;

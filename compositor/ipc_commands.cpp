@@ -79,6 +79,16 @@ pid_t client_pid(wlr_surface* surface) {
   return pid;
 }
 
+// xdg-toplevel-icon: its name and the sizes of its buffers, or null.
+json icon_json(const wlr_xdg_toplevel_icon_v1* icon) {
+  if (!icon) return nullptr;
+  json buffers = json::array();
+  wlr_xdg_toplevel_icon_v1_buffer* b;
+  wl_list_for_each(b, &icon->buffers, link)
+      buffers.push_back({{"width", b->buffer->width}, {"height", b->buffer->height}, {"scale", b->scale}});
+  return {{"name", icon->name ? json(icon->name) : json(nullptr)}, {"buffers", buffers}};
+}
+
 json surfaces_json(Server& server) {
   json list = json::array();
   wlr_surface* keyboard_focus = server.seat ? server.seat->wlr->keyboard_state.focused_surface : nullptr;
@@ -97,6 +107,11 @@ json surfaces_json(Server& server) {
     j["fullscreen"] = view->fullscreen();
     j["maximized"] = view->maximized();
     j["decorated"] = view->decoration().visible();
+    j["modal"] = view->modal();
+    j["parent"] = view->toplevel->parent && View::from(view->toplevel->parent)
+                      ? json(View::from(view->toplevel->parent)->id)
+                      : json(nullptr);
+    j["icon"] = icon_json(view->icon());
     json popups = json::array();
     collect_popups(view->toplevel->base, popups);
     j["popups"] = popups;

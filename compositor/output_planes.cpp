@@ -229,6 +229,7 @@ bool OutputPlanes::commit_frame() {
     }
   }
 
+  last_tearing_ = scanout::Tearing::NotRequested;  // only the scene's path asks for async flips
   bool committed = plan.overlays.empty() ? commit_through_scene(plan, candidates, elements)
                                          : commit_with_overlays(plan, candidates, elements);
   if (copier && committed) copier->zero_copy_succeeded();
@@ -269,9 +270,34 @@ bool OutputPlanes::commit_through_scene(Plan& plan, const std::vector<Candidate>
       scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
     }
   }
+  if (ok) request_tearing(state, plan, elements);
   ok = ok && wlr_output_commit_state(output_.wlr, &state);
+  if (ok && state.tearing_page_flip) ++counters_.tearing_frames;
   wlr_output_state_finish(&state);
   return ok;
+}
+
+// tearing-control-v1: an asynchronous flip for the fullscreen buffer scanned
+// out as is, when its client asked and the configuration and backend allow.
+void OutputPlanes::request_tearing(wlr_output_state& state, const Plan& plan, const std::vector<Element>& elements) {
+  auto* manager = output_.server.tearing_control;
+  auto asks = [manager](const Element& element) {
+    return element.surface && manager &&
+           wlr_tearing_control_manager_v1_surface_hint_from_surface(manager, element.surface) ==
+               WP_TEARING_CONTROL_V1_PRESENTATION_HINT_ASYNC;
+  };
+  // The buffer on the primary plane, scanned out as is; else whether any
+  // shown surface asked, for explain.
+  bool direct = plan.primary && plan.decisions[*plan.primary].path == Path::Primary &&
+                (state.committed & WLR_OUTPUT_STATE_BUFFER);
+  bool hint = direct ? asks(elements[*plan.primary]) : std::ranges::any_of(elements, asks);
+  last_tearing_ = scanout::plan_tearing(hint, output_.server.buffer_paths->tearing_allowed(), direct);
+  if (last_tearing_ != scanout::Tearing::Async) return;
+  state.tearing_page_flip = true;
+  if (wlr_output_test_state(output_.wlr, &state)) return;
+  state.tearing_page_flip = false;  // this frame waits for vblank
+  last_tearing_ = scanout::Tearing::RefusedByDriver;
+  ++counters_.tearing_refused;
 }
 
 // Overlays in use: the scene cannot leave nodes out of its composition, so we
@@ -519,7 +545,9 @@ ipc::json OutputPlanes::describe() const {
           {"other_device", model_.other_device},
           {"overlays_supported", model_.overlays_supported},
           {"planes", planes},
-          {"frame", {{"path", scanout::path_name(last_frame_path_)}, {"overlays", last_overlays_}}},
+          {"frame", {{"path", scanout::path_name(last_frame_path_)},
+                     {"overlays", last_overlays_},
+                     {"tearing", scanout::tearing_name(last_tearing_)}}},
           {"cursor", cursor},
           {"copy", output_.copy() ? output_.copy()->describe() : ipc::json(nullptr)}};
 }
@@ -534,6 +562,8 @@ ipc::json OutputPlanes::stats() const {
           {"overlay_assignments", c.overlay_assignments},
           {"cursor_plane_frames", c.cursor_plane_frames},
           {"test_commit_failures", c.test_commit_failures},
+          {"tearing_frames", c.tearing_frames},
+          {"tearing_refused", c.tearing_refused},
           {"pacing", {{"frame_events", output_.pacing.frame_events},
                       {"empty_compositions", output_.pacing.empty_compositions},
                       {"commit_failures", output_.pacing.commit_failures},

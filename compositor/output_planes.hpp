@@ -14,6 +14,7 @@
 #include "scanout/kms_planes.hpp"
 #include "scanout/plane_model.hpp"
 #include "scanout/planner.hpp"
+#include "scanout/tearing.hpp"
 #include "wlr.hpp"
 
 namespace tranche {
@@ -49,6 +50,7 @@ class OutputPlanes {
   void collect(std::vector<scanout::Candidate>& candidates, std::vector<Element>& elements);
   bool commit_through_scene(scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
                             const std::vector<Element>& elements);
+  void request_tearing(wlr_output_state& state, const scanout::Plan& plan, const std::vector<Element>& elements);
   bool commit_with_overlays(scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
                             const std::vector<Element>& elements);
   bool compose(wlr_output_state& state, const std::vector<bool>& draw,
@@ -66,6 +68,7 @@ class OutputPlanes {
   bool scene_damage_stale_ = false;  // our own composition ran since the scene last drew
   scanout::Path last_frame_path_ = scanout::Path::Composited;
   size_t last_overlays_ = 0;
+  scanout::Tearing last_tearing_ = scanout::Tearing::NotRequested;
   std::vector<std::pair<uint64_t, scanout::Rect>> on_planes_;  // surface id, place: last frame's plane users
   // Overlay assignments a test commit refused, not retried until `until`
   // unless the buffer's place or format changes.

@@ -24,6 +24,7 @@
 #include "security_context.hpp"
 #include "session_lock.hpp"
 #include "timer.hpp"
+#include "toplevel_list.hpp"
 #include "view.hpp"
 #include "xdg_shell.hpp"
 #include "xwayland.hpp"
@@ -133,6 +134,7 @@ Server::~Server() {
     wl_display_destroy_clients(display);
   }
   xwayland_.reset();
+  toplevel_list.reset();  // after every window that had a handle; its listener before its global
   input_method.reset();  // its popups are scene nodes
   session_lock.reset();
   for (auto* source : {sigterm_, sigint_, sigchld_})
@@ -148,7 +150,7 @@ Server::~Server() {
   for (Listener* listener : {&new_surface_, &new_toplevel_, &new_popup_, &new_layer_surface_, &new_decoration_,
                              &request_activate_, &output_layout_change_, &output_manager_apply_,
                              &output_manager_test_, &output_power_set_mode_, &new_virtual_keyboard_,
-                             &new_virtual_pointer_, &new_pointer_constraint_, &new_idle_inhibitor_})
+                             &new_virtual_pointer_, &new_pointer_constraint_, &new_idle_inhibitor_, &set_icon_})
     listener->disconnect();
   surface_timing.reset();  // its globals and timer too
   if (allocator) wlr_allocator_destroy(allocator);
@@ -343,10 +345,26 @@ void Server::create_protocols() {
   privileged(wlr_gamma_control_manager_v1_create(display)->global);
   foreign_toplevels = wlr_foreign_toplevel_manager_v1_create(display);
   privileged(foreign_toplevels->global);
-  toplevel_list = wlr_ext_foreign_toplevel_list_v1_create(display, 1);
-  privileged(toplevel_list->global);  // lists every window: not for sandboxes
+  // Lists every window: not for sandboxes, nor is any capture below.
+  toplevel_list = std::make_unique<ToplevelList>(display, loop, allocator, renderer);
+  privileged(toplevel_list->list_global());
+  privileged(toplevel_list->capture_source_global());
+  // ext-image-copy-capture-v1 (grim 1.5, xdg-desktop-portal-wlr 0.8): outputs
+  // and single windows; wlr-screencopy stays for older tools.
+  privileged(wlr_ext_image_copy_capture_manager_v1_create(display, 1)->global);
+  privileged(wlr_ext_output_image_capture_source_manager_v1_create(display, 1)->global);
   wlr_alpha_modifier_v1_create(display);  // the scene applies it; the planner sees the opacity
   content_types = wlr_content_type_manager_v1_create(display, 1);  // explain shows it
+  tearing_control = wlr_tearing_control_manager_v1_create(display, 1);
+  // xdg-dialog-v1: focus_view hands a parent's focus to its modal dialog.
+  wlr_xdg_wm_dialog_v1_create(display, 1);
+  // xdg-toplevel-icon-v1: kept per window and shown by `tranchectl surfaces`
+  // (no size preference: tranche draws no icons itself).
+  auto* icons = wlr_xdg_toplevel_icon_manager_v1_create(display, 1);
+  set_icon_.connect(&icons->events.set_icon, [](void* data) {
+    auto* event = static_cast<wlr_xdg_toplevel_icon_manager_v1_set_icon_event*>(data);
+    if (View* view = View::from(event->toplevel)) view->set_icon(event->icon);
+  });
   // xdg-foreign: a toplevel of one client becomes the parent of another's (portals' dialogs).
   wlr_xdg_foreign_registry* foreign_registry = wlr_xdg_foreign_registry_create(display);
   wlr_xdg_foreign_v1_create(display, foreign_registry);
@@ -371,19 +389,13 @@ void Server::create_protocols() {
   auto* decorations = wlr_xdg_decoration_manager_v1_create(display);
   new_decoration_.connect(&decorations->events.new_toplevel_decoration, [this](void* data) {
     auto* decoration = static_cast<wlr_xdg_toplevel_decoration_v1*>(data);
-    auto* content = static_cast<wlr_scene_tree*>(decoration->toplevel->base->data);
-    if (!content || !content->node.parent) return;
-    auto* owner = static_cast<SceneObject*>(content->node.parent->node.data);
-    if (auto* view = dynamic_cast<View*>(owner)) view->set_decoration(decoration);
+    if (View* view = View::from(decoration->toplevel)) view->set_decoration(decoration);
   });
 
   activation = wlr_xdg_activation_v1_create(display);
   request_activate_.connect(&activation->events.request_activate, [this](void* data) {
     auto* event = static_cast<wlr_xdg_activation_v1_request_activate_event*>(data);
-    wlr_xdg_toplevel* toplevel = wlr_xdg_toplevel_try_from_wlr_surface(event->surface);
-    if (!toplevel || !toplevel->base->data) return;
-    auto* content = static_cast<wlr_scene_tree*>(toplevel->base->data);
-    if (auto* view = dynamic_cast<View*>(static_cast<SceneObject*>(content->node.parent->node.data)))
+    if (View* view = View::from(wlr_xdg_toplevel_try_from_wlr_surface(event->surface)))
       if (view->mapped()) focus_view(view);
   });
 
@@ -598,7 +610,20 @@ std::expected<void, std::string> Server::reload_config() {
 
 View* Server::focused_view() const { return focused_view_; }
 
+// xdg-dialog-v1: the front-most mapped modal dialog of `view`, if any.
+static View* modal_dialog_of(const std::list<View*>& views, const View* view) {
+  for (View* v : views)
+    if (v != view && v->mapped() && v->toplevel->parent == view->toplevel && v->modal()) return v;
+  return nullptr;
+}
+
 void Server::focus_view(View* view) {
+  // A window with a modal dialog open hands its focus to the dialog, which
+  // comes up above it (a dialog's dialog in turn; wlroots forbids cycles).
+  for (View* dialog; view && (dialog = modal_dialog_of(views_, view));) {
+    view->raise();
+    view = dialog;
+  }
   if (focused_view_ && focused_view_ != view) focused_view_->set_activated(false);
   focused_view_ = view;
   if (!view) {

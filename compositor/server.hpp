@@ -31,6 +31,7 @@ class ExplicitSync;
 class SurfaceTiming;
 class BufferPaths;
 class InputMethodRelay;
+class ToplevelList;
 
 // Every scene node that stands for one of our objects carries a pointer to a
 // SceneObject in node->data, so hit-testing can find the owner.
@@ -108,7 +109,7 @@ class Server {
   wlr_xdg_shell* xdg_shell = nullptr;
   wlr_layer_shell_v1* layer_shell = nullptr;
   wlr_foreign_toplevel_manager_v1* foreign_toplevels = nullptr;
-  wlr_ext_foreign_toplevel_list_v1* toplevel_list = nullptr;  // ext-foreign-toplevel-list-v1
+  std::unique_ptr<ToplevelList> toplevel_list;  // ext-foreign-toplevel-list-v1, window capture sources
   wlr_xdg_activation_v1* activation = nullptr;
   wlr_output_manager_v1* output_manager = nullptr;
   wlr_idle_notifier_v1* idle_notifier = nullptr;
@@ -120,6 +121,7 @@ class Server {
   std::unique_ptr<InputMethodRelay> input_method;  // text-input-v3 <-> input-method-v2
   std::unique_ptr<SecurityContext> security_context;  // hides privileged globals from sandboxes
   wlr_content_type_manager_v1* content_types = nullptr;
+  wlr_tearing_control_manager_v1* tearing_control = nullptr;  // the hints; OutputPlanes acts on them
   std::unique_ptr<BufferPaths> buffer_paths;    // planes, feedback, explain/stats
   std::unique_ptr<ExplicitSync> explicit_sync;  // linux-drm-syncobj-v1; describe() for IPC
   std::unique_ptr<SurfaceTiming> surface_timing;  // fifo-v1, commit-timing-v1; Output latches it
@@ -175,6 +177,7 @@ class Server {
   Listener new_virtual_pointer_;
   Listener new_pointer_constraint_;
   Listener new_idle_inhibitor_;
+  Listener set_icon_;
 
   friend struct IpcCommands;
 };

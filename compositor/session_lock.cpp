@@ -1,5 +1,7 @@
 #include "session_lock.hpp"
 
+#include "toplevel_list.hpp"
+
 #include "output.hpp"
 #include "seat.hpp"
 #include "server.hpp"
@@ -102,6 +104,7 @@ void SessionLock::handle_new_lock(wlr_session_lock_v1* lock) {
   wlr_scene_node_set_enabled(&tree_->node, true);
   // Nothing under the lock keeps the keyboard or the pointer, nor a grab.
   server_.seat->lock_changed();
+  server_.toplevel_list->set_hidden(true);  // nor does a window capture show a window
   // The cover is in the scene now: every output's next frame shows it, never a window.
   wlr_session_lock_v1_send_locked(lock);
 }
@@ -116,6 +119,7 @@ void SessionLock::handle_unlock() {
   state_ = State::Unlocked;
   wlr_scene_node_set_enabled(&tree_->node, false);
   server_.seat->lock_changed();
+  server_.toplevel_list->set_hidden(false);
   View* view = server_.focused_view();
   server_.seat->focus_surface(view ? view->surface() : nullptr);
 }

@@ -66,6 +66,24 @@ View::~View() {
   decoration_destroy_.disconnect();
   toplevel->base->data = nullptr;
   wlr_scene_node_destroy(&tree->node);  // with the content and decoration below it
+  if (icon_) wlr_xdg_toplevel_icon_v1_unref(icon_);
+}
+
+View* View::from(wlr_xdg_toplevel* toplevel) {
+  auto* content = toplevel ? static_cast<wlr_scene_tree*>(toplevel->base->data) : nullptr;
+  if (!content || !content->node.parent) return nullptr;
+  return dynamic_cast<View*>(static_cast<SceneObject*>(content->node.parent->node.data));
+}
+
+void View::set_icon(wlr_xdg_toplevel_icon_v1* icon) {
+  if (icon) wlr_xdg_toplevel_icon_v1_ref(icon);
+  if (icon_) wlr_xdg_toplevel_icon_v1_unref(icon_);
+  icon_ = icon;
+}
+
+bool View::modal() const {
+  wlr_xdg_dialog_v1* dialog = wlr_xdg_dialog_v1_try_from_wlr_xdg_toplevel(toplevel);
+  return dialog && dialog->modal;
 }
 
 wlr_box View::geometry() const {
@@ -254,7 +272,7 @@ void View::handle_map() {
   wlr_scene_node_set_enabled(&tree->node, true);
   server.views().push_front(this);
 
-  listed_ = std::make_unique<ToplevelHandle>(server.toplevel_list, toplevel->title, toplevel->app_id);
+  listed_ = server.toplevel_list->add(toplevel->title, toplevel->app_id, toplevel->base, nullptr);
   foreign_ = wlr_foreign_toplevel_handle_v1_create(server.foreign_toplevels);
   if (toplevel->title) wlr_foreign_toplevel_handle_v1_set_title(foreign_, toplevel->title);
   if (toplevel->app_id) wlr_foreign_toplevel_handle_v1_set_app_id(foreign_, toplevel->app_id);

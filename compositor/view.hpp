@@ -19,6 +19,8 @@ class View : public SceneObject {
  public:
   View(Server& server, wlr_xdg_toplevel* toplevel);
   ~View() override;
+  // The view of an xdg toplevel, or null (not made yet, or already gone).
+  static View* from(wlr_xdg_toplevel* toplevel);
 
   // Window geometry (content, without decorations) in layout coordinates.
   wlr_box geometry() const;
@@ -45,6 +47,11 @@ class View : public SceneObject {
 
   // xdg-decoration: the mode the client asked for, applied once it can be.
   void set_decoration(wlr_xdg_toplevel_decoration_v1* decoration);
+  // xdg-toplevel-icon: the icon the client set (null: none), kept referenced.
+  void set_icon(wlr_xdg_toplevel_icon_v1* icon);
+  wlr_xdg_toplevel_icon_v1* icon() const { return icon_; }
+  // xdg-dialog-v1: whether this is a modal dialog.
+  bool modal() const;
 
   Server& server;
   wlr_xdg_toplevel* toplevel;
@@ -71,6 +78,7 @@ class View : public SceneObject {
   std::optional<wlr_box> restore_;  // geometry before maximize/fullscreen
   wlr_box last_geometry_{};
   wlr_xdg_toplevel_decoration_v1* xdg_decoration_ = nullptr;
+  wlr_xdg_toplevel_icon_v1* icon_ = nullptr;
   wlr_foreign_toplevel_handle_v1* foreign_ = nullptr;
   std::unique_ptr<ToplevelHandle> listed_;  // while mapped
 

@@ -92,7 +92,7 @@ void XwaylandSurface::handle_map() {
   }
   wlr_scene_node_set_position(&tree_->node, x, y);
   if (!xsurface->override_redirect) {
-    listed_ = std::make_unique<ToplevelHandle>(server.toplevel_list, xsurface->title, xsurface->class_);
+    listed_ = server.toplevel_list->add(xsurface->title, xsurface->class_, nullptr, xsurface->surface);
     wlr_xwayland_surface_activate(xsurface, true);
     server.seat->focus_surface(xsurface->surface);
   }

@@ -14,6 +14,8 @@ struct OutputCounters {
   uint64_t overlay_assignments = 0;
   uint64_t cursor_plane_frames = 0;  // frames with the cursor on the cursor plane
   uint64_t test_commit_failures = 0;
+  uint64_t tearing_frames = 0;   // committed with an asynchronous page flip
+  uint64_t tearing_refused = 0;  // a client asked, the backend refused the async flip
 };
 
 struct GlobalCounters {

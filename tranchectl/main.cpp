@@ -248,8 +248,14 @@ void print_surface(const json& s) {
   if (auto pid = integer(s, "pid"); pid > 0) std::cout << " pid=" << pid;
   std::cout << ' ' << size_and_position(s);
   if (auto output = str(s, "output"); !output.empty()) std::cout << " on " << output;
-  for (const char* f : {"focused", "fullscreen", "maximized"})
+  for (const char* f : {"focused", "fullscreen", "maximized", "modal"})
     if (flag(s, f)) std::cout << " [" << f << ']';
+  if (auto parent = s.find("parent"); parent != s.end() && parent->is_number_integer())
+    std::cout << " parent=#" << parent->get<int64_t>();
+  if (auto icon = s.find("icon"); icon != s.end() && icon->is_object()) {
+    if (auto name = str(*icon, "name"); !name.empty()) std::cout << " icon=" << name;
+    else std::cout << " icon=(image)";
+  }
   std::cout << '\n';
   if (auto popups = s.find("popups"); popups != s.end() && popups->is_array())
     for (const auto& p : *popups) std::cout << "  popup " << size_and_position(p) << '\n';

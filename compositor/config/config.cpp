@@ -242,7 +242,8 @@ void parse_scanout(const toml::node& n, ScanoutConfig& scanout) {
     else if (name == "overlays") scanout.overlays = get_bool(*v, key);
     else if (name == "feedback-hysteresis-ms") scanout.feedback_hysteresis_ms = get_int(*v, key, 0, 60'000);
     else if (name == "plane-search-budget-ms") scanout.plane_search_budget_ms = get_int(*v, key, 1, 1000);
-    else unknown_key(*k, key, "direct-scanout, overlays, feedback-hysteresis-ms, plane-search-budget-ms");
+    else if (name == "tearing") scanout.tearing = get_bool(*v, key);
+    else unknown_key(*k, key, "direct-scanout, overlays, feedback-hysteresis-ms, plane-search-budget-ms, tearing");
   }
 }
 

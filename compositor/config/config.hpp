@@ -66,6 +66,10 @@ struct ScanoutConfig {
   // 1 ms is too short on slow machines (the VM tier), where the search then
   // gives up and leaves even the primary plane empty.
   int plane_search_budget_ms = 1;
+  // A fullscreen, directly scanned-out client that asks for tearing
+  // (tearing-control-v1 `async`) gets asynchronous page flips where the KMS
+  // driver has them. Off by default, as in sway: tearing is visible.
+  bool tearing = false;
 };
 
 struct Config {

@@ -245,15 +245,17 @@ TEST(Scanout, Defaults) {
   EXPECT_FALSE(c.scanout.overlays);
   EXPECT_EQ(c.scanout.feedback_hysteresis_ms, 500);
   EXPECT_EQ(c.scanout.plane_search_budget_ms, 1);
+  EXPECT_FALSE(c.scanout.tearing);
 }
 
 TEST(Scanout, Values) {
   auto c = parsed("[scanout]\ndirect-scanout = false\noverlays = true\nfeedback-hysteresis-ms = 0\n"
-                  "plane-search-budget-ms = 250\n");
+                  "plane-search-budget-ms = 250\ntearing = true\n");
   EXPECT_FALSE(c.scanout.direct_scanout);
   EXPECT_TRUE(c.scanout.overlays);
   EXPECT_EQ(c.scanout.feedback_hysteresis_ms, 0);
   EXPECT_EQ(c.scanout.plane_search_budget_ms, 250);
+  EXPECT_TRUE(c.scanout.tearing);
 }
 
 TEST(ConfigErrorText, OmitsUnknownParts) {
@@ -501,6 +503,7 @@ TEST(ExampleConfig, ParsesAndShowsTheDefaults) {
   EXPECT_EQ(c->scanout.overlays, d.scanout.overlays);
   EXPECT_EQ(c->scanout.feedback_hysteresis_ms, d.scanout.feedback_hysteresis_ms);
   EXPECT_EQ(c->scanout.plane_search_budget_ms, d.scanout.plane_search_budget_ms);
+  EXPECT_EQ(c->scanout.tearing, d.scanout.tearing);
   EXPECT_EQ(c->explicit_sync.stall_warning_ms, d.explicit_sync.stall_warning_ms);
   EXPECT_EQ(c->explicit_sync.disconnect_after_ms, d.explicit_sync.disconnect_after_ms);
   ASSERT_EQ(c->outputs.size(), 2u);
