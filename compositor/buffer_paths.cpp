@@ -148,6 +148,25 @@ void BufferPaths::arm_feedback_timer() {
   else feedback_timer_.disarm();
 }
 
+// What the client said about its content: content-type, alpha-modifier,
+// tearing-control (the last two change what the planner may do).
+json BufferPaths::hints_json(wlr_surface* surface) const {
+  const char* content = "none";
+  if (server_.content_types) switch (wlr_surface_get_content_type_v1(server_.content_types, surface)) {
+      case WP_CONTENT_TYPE_V1_TYPE_NONE: break;
+      case WP_CONTENT_TYPE_V1_TYPE_PHOTO: content = "photo"; break;
+      case WP_CONTENT_TYPE_V1_TYPE_VIDEO: content = "video"; break;
+      case WP_CONTENT_TYPE_V1_TYPE_GAME: content = "game"; break;
+    }
+  const auto* alpha = wlr_alpha_modifier_v1_get_surface_state(surface);
+  bool tearing = server_.tearing_control &&
+                 wlr_tearing_control_manager_v1_surface_hint_from_surface(server_.tearing_control, surface) ==
+                     WP_TEARING_CONTROL_V1_PRESENTATION_HINT_ASYNC;
+  return {{"content_type", content},
+          {"alpha", alpha ? alpha->multiplier : 1.0},
+          {"presentation", tearing ? "async" : "vsync"}};
+}
+
 json BufferPaths::describe(const Record& record) const {
   json j{{"id", record.id}};
   describe_role(record.surface, j);
@@ -183,6 +202,7 @@ json BufferPaths::describe(const Record& record) const {
     j["buffer"] = nullptr;
   }
   j["outputs"] = outputs;
+  j["hints"] = hints_json(record.surface);
   if (dmabuf_) {
     const scanout::Feedback* sent = policy_.sent(record.id);
     j["feedback"] = feedback_json(sent ? *sent : policy_.default_feedback());

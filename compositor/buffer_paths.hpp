@@ -66,6 +66,7 @@ class BufferPaths {
   static Output* main_output(const Record& record);
   void update_feedback(Record& record, int64_t now);
   void arm_feedback_timer();
+  ipc::json hints_json(wlr_surface* surface) const;
   ipc::json describe(const Record& record) const;
 
   Server& server_;

@@ -1,16 +1,22 @@
 /* hints-client: an xdg_toplevel that tells the compositor what it is, through
  * the hint protocols: a modal dialog (xdg-dialog-v1), an icon
- * (xdg-toplevel-icon-v1) and a wish for tearing (tearing-control-v1).
+ * (xdg-toplevel-icon-v1), a wish for tearing (tearing-control-v1), an opacity
+ * (alpha-modifier-v1), a content type (content-type-v1), and a parent in
+ * another client (xdg-foreign-v2).
  *
  *   hints-client [--color RRGGBB] [--size WxH] [--fullscreen] [--title T]
  *                [--dialog [--dialog-color RRGGBB] [--dialog-delay MS]]
  *                [--icon NAME] [--icon-buffer SIZE] [--tearing]
+ *                [--alpha A] [--content-type photo|video|game]
+ *                [--export] [--import HANDLE]
  *
  * --dialog: once the main window is mapped (and --dialog-delay ms later), a
  * 160x100 child toplevel titled "dialog", made modal with xdg_dialog_v1.
  * --icon NAME: a named icon for the main window; --icon-buffer SIZE adds a
  * SIZExSIZE shm image to it (scale 1). --tearing: the main surface asks for
- * asynchronous presentation.
+ * asynchronous presentation. --alpha A: the main surface's opacity (0..1).
+ * --export: print "exported HANDLE" for the main window; --import HANDLE:
+ * make the main window a child of the exported window of that handle.
  * Prints "mapped" for the main window and "dialog mapped"; exits when the
  * compositor closes the main window or the connection. Exits 1 when a global
  * it needs is missing. */
@@ -22,7 +28,10 @@
 #include <time.h>
 
 #include "common.h"
+#include "alpha-modifier-v1-client-protocol.h"
+#include "content-type-v1-client-protocol.h"
 #include "tearing-control-v1-client-protocol.h"
+#include "xdg-foreign-unstable-v2-client-protocol.h"
 #include "xdg-dialog-v1-client-protocol.h"
 #include "xdg-toplevel-icon-v1-client-protocol.h"
 
@@ -40,6 +49,10 @@ struct state {
   struct xdg_wm_dialog_v1 *dialog_manager;
   struct xdg_toplevel_icon_manager_v1 *icon_manager;
   struct wp_tearing_control_manager_v1 *tearing_manager;
+  struct wp_alpha_modifier_v1 *alpha_manager;
+  struct wp_content_type_manager_v1 *content_type_manager;
+  struct zxdg_exporter_v2 *exporter;
+  struct zxdg_importer_v2 *importer;
 };
 
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name, const char *interface,
@@ -51,6 +64,14 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
     s->icon_manager = wl_registry_bind(registry, name, &xdg_toplevel_icon_manager_v1_interface, 1);
   else if (strcmp(interface, wp_tearing_control_manager_v1_interface.name) == 0)
     s->tearing_manager = wl_registry_bind(registry, name, &wp_tearing_control_manager_v1_interface, 1);
+  else if (strcmp(interface, wp_alpha_modifier_v1_interface.name) == 0)
+    s->alpha_manager = wl_registry_bind(registry, name, &wp_alpha_modifier_v1_interface, 1);
+  else if (strcmp(interface, wp_content_type_manager_v1_interface.name) == 0)
+    s->content_type_manager = wl_registry_bind(registry, name, &wp_content_type_manager_v1_interface, 1);
+  else if (strcmp(interface, zxdg_exporter_v2_interface.name) == 0)
+    s->exporter = wl_registry_bind(registry, name, &zxdg_exporter_v2_interface, 1);
+  else if (strcmp(interface, zxdg_importer_v2_interface.name) == 0)
+    s->importer = wl_registry_bind(registry, name, &zxdg_importer_v2_interface, 1);
 }
 static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name) {}
 static const struct wl_registry_listener registry_listener = {.global = registry_global,
@@ -67,11 +88,21 @@ static void draw(void *data, int w, int h) {
   }
 }
 
+static void exported_handle(void *data, struct zxdg_exported_v2 *exported, const char *handle) {
+  printf("exported %s\n", handle);
+}
+static const struct zxdg_exported_v2_listener exported_listener = {.handle = exported_handle};
+
+static void imported_destroyed(void *data, struct zxdg_imported_v2 *imported) { printf("import destroyed\n"); }
+static const struct zxdg_imported_v2_listener imported_listener = {.destroyed = imported_destroyed};
+
 static _Noreturn void usage(void) {
   fprintf(stderr,
           "usage: hints-client [--color RRGGBB] [--size WxH] [--fullscreen] [--title T]\n"
           "                    [--dialog [--dialog-color RRGGBB] [--dialog-delay MS]]\n"
-          "                    [--icon NAME] [--icon-buffer SIZE] [--tearing]\n");
+          "                    [--icon NAME] [--icon-buffer SIZE] [--tearing]\n"
+          "                    [--alpha A] [--content-type photo|video|game]\n"
+          "                    [--export] [--import HANDLE]\n");
   exit(2);
 }
 
@@ -89,8 +120,10 @@ int main(int argc, char **argv) {
                              .top = {.want_w = 160, .want_h = 100, .draw = draw}};
   s.main.top.data = &s.main;
   s.dialog.top.data = &s.dialog;
-  const char *title = "hints-client", *icon_name = NULL;
-  bool want_dialog = false, fullscreen = false, tearing = false;
+  const char *title = "hints-client", *icon_name = NULL, *import_handle = NULL;
+  bool want_dialog = false, fullscreen = false, tearing = false, want_export = false;
+  double alpha = -1;
+  int content_type = -1;
   int icon_size = 0, dialog_delay = 0;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -101,6 +134,22 @@ int main(int argc, char **argv) {
       fullscreen = true;
     } else if (strcmp(arg, "--tearing") == 0) {
       tearing = true;
+    } else if (strcmp(arg, "--export") == 0) {
+      want_export = true;
+    } else if (strcmp(arg, "--import") == 0 && val) {
+      import_handle = val;
+      i++;
+    } else if (strcmp(arg, "--alpha") == 0 && val) {
+      char *end;
+      alpha = strtod(val, &end);
+      if (*end || alpha < 0 || alpha > 1) usage();
+      i++;
+    } else if (strcmp(arg, "--content-type") == 0 && val) {
+      if (strcmp(val, "photo") == 0) content_type = WP_CONTENT_TYPE_V1_TYPE_PHOTO;
+      else if (strcmp(val, "video") == 0) content_type = WP_CONTENT_TYPE_V1_TYPE_VIDEO;
+      else if (strcmp(val, "game") == 0) content_type = WP_CONTENT_TYPE_V1_TYPE_GAME;
+      else usage();
+      i++;
     } else if (strcmp(arg, "--color") == 0 && val) {
       if (!tc_parse_color(val, &s.main.color)) usage();
       i++;
@@ -135,6 +184,10 @@ int main(int argc, char **argv) {
   if (want_dialog && !s.dialog_manager) tc_die("xdg_wm_dialog_v1 missing");
   if ((icon_name || icon_size) && !s.icon_manager) tc_die("xdg_toplevel_icon_manager_v1 missing");
   if (tearing && !s.tearing_manager) tc_die("wp_tearing_control_manager_v1 missing");
+  if (alpha >= 0 && !s.alpha_manager) tc_die("wp_alpha_modifier_v1 missing");
+  if (content_type >= 0 && !s.content_type_manager) tc_die("wp_content_type_manager_v1 missing");
+  if (want_export && !s.exporter) tc_die("zxdg_exporter_v2 missing");
+  if (import_handle && !s.importer) tc_die("zxdg_importer_v2 missing");
 
   tc_toplevel_create(&s.c, &s.main.top, "tranche-hints-client", title);
   if (fullscreen) xdg_toplevel_set_fullscreen(s.main.top.toplevel, NULL);
@@ -142,6 +195,21 @@ int main(int argc, char **argv) {
     struct wp_tearing_control_v1 *control =
         wp_tearing_control_manager_v1_get_tearing_control(s.tearing_manager, s.main.top.surface);
     wp_tearing_control_v1_set_presentation_hint(control, WP_TEARING_CONTROL_V1_PRESENTATION_HINT_ASYNC);
+  }
+  if (alpha >= 0) {
+    struct wp_alpha_modifier_surface_v1 *modifier =
+        wp_alpha_modifier_v1_get_surface(s.alpha_manager, s.main.top.surface);
+    wp_alpha_modifier_surface_v1_set_multiplier(modifier, (uint32_t)(alpha * UINT32_MAX));
+  }
+  if (content_type >= 0) {
+    struct wp_content_type_v1 *type =
+        wp_content_type_manager_v1_get_surface_content_type(s.content_type_manager, s.main.top.surface);
+    wp_content_type_v1_set_content_type(type, (uint32_t)content_type);
+  }
+  if (import_handle) {
+    struct zxdg_imported_v2 *imported = zxdg_importer_v2_import_toplevel(s.importer, import_handle);
+    zxdg_imported_v2_add_listener(imported, &imported_listener, NULL);
+    zxdg_imported_v2_set_parent_of(imported, s.main.top.surface);
   }
   if (icon_name || icon_size) {
     struct xdg_toplevel_icon_v1 *icon = xdg_toplevel_icon_manager_v1_create_icon(s.icon_manager);
@@ -152,6 +220,9 @@ int main(int argc, char **argv) {
     xdg_toplevel_icon_v1_destroy(icon);
   }
   wl_surface_commit(s.main.top.surface);
+  if (want_export)
+    zxdg_exported_v2_add_listener(zxdg_exporter_v2_export_toplevel(s.exporter, s.main.top.surface),
+                                  &exported_listener, NULL);
 
   int64_t dialog_at = -1;
   while (!s.main.top.closed) {

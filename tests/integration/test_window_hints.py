@@ -1,6 +1,9 @@
 """What a window says about itself: a modal dialog (xdg-dialog-v1) opens
 centred on its parent and keeps the focus whenever the parent would get it;
-an icon (xdg-toplevel-icon-v1) is shown over IPC; a wish for tearing
+an icon (xdg-toplevel-icon-v1) is shown over IPC; a parent in another client
+(xdg-foreign-v2) is a parent like any other; an opacity (alpha-modifier-v1)
+blends the window and explain shows it with the content type
+(content-type-v1); a wish for tearing
 (tearing-control-v1) is honoured only when the configuration allows it and the
 buffer is scanned out as is, and explain says which."""
 import harness as h
@@ -54,6 +57,46 @@ def test():
         comp.check_alive("after the dialog")
         app.stop()
         other.stop()
+
+        # xdg-foreign: a window of another client becomes the parent, and the
+        # child opens centred on it.
+        exporter = comp.spawn([h.client("hints-client"), "--export", "--title", "exporter", "--size", "400x300"],
+                              name="exporter")
+        exporter.wait_output("mapped", 10)
+        handle = h.wait_until(lambda: next((line.split()[1] for line in exporter.stdout().splitlines()
+                                            if line.startswith("exported ")), None), 10, "the exported handle")
+        importer = comp.spawn([h.client("hints-client"), "--import", handle, "--title", "imported",
+                               "--size", "160x100"], name="importer")
+        importer.wait_output("mapped", 10)
+        parent = by_title(comp, "exporter")
+        child = comp.wait_surface(lambda s: s.get("title") == "imported", 10, "the imported window")
+        h.check(child["parent"] == parent["id"] and child["pid"] != parent["pid"],
+                f"xdg-foreign did not make the exported window the parent: {child} / {parent}")
+        h.check(abs((child["x"] + child["width"] / 2) - (parent["x"] + parent["width"] / 2)) <= 1,
+                f"the imported child is not centred on its foreign parent: {child} over {parent}")
+        exporter.stop()
+        importer.stop()
+
+        # alpha-modifier and content-type: explain shows both; the window is blended.
+        translucent = comp.spawn([h.client("hints-client"), "--alpha", "0.5", "--content-type", "video",
+                                  "--color", "ff0000", "--size", "200x200", "--title", "translucent"],
+                                 name="translucent")
+        translucent.wait_output("mapped", 10)
+
+        def hints():
+            e = comp.query("explain")
+            return next((s["hints"] for s in e["surfaces"] if s.get("title") == "translucent"), None)
+        got = h.wait_until(hints, 10, "the translucent window in explain")
+        h.check(got["content_type"] == "video" and abs(got["alpha"] - 0.5) < 0.01 and got["presentation"] == "vsync",
+                f"explain's hints: {got}")
+        t = by_title(comp, "translucent")
+        image = comp.screenshot("translucent")
+        background = image.getpixel((2, 2))
+        r, g, b = image.getpixel((t["x"] + 100, t["y"] + 100))
+        want = ((background[0] + 255) / 2, background[1] / 2, background[2] / 2)
+        h.check(all(abs(have - w) <= 12 for have, w in zip((r, g, b), want)),
+                f"half-transparent red over {background} is {(r, g, b)}, want about {want}")
+        translucent.stop()
 
         # Tearing: asked for by a fullscreen window, refused by the default configuration.
         tearer = comp.spawn([h.client("hints-client"), "--fullscreen", "--tearing", "--title", "game"], name="game")

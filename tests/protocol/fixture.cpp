@@ -144,6 +144,7 @@ bool CompositorTest::roundtrip(Client& client) {
 
 std::unique_ptr<Window> CompositorTest::create_window(Client& client) {
   auto w = std::make_unique<Window>();
+  w->owner = client.server_side;
   w->surface = wl_compositor_create_surface(client.compositor);
   w->xdg = xdg_wm_base_get_xdg_surface(client.wm_base, w->surface);
   xdg_surface_add_listener(w->xdg, &xdg_surface_listener_, w.get());
@@ -215,8 +216,10 @@ void* CompositorTest::bind(Client& client, const wl_interface* interface, uint32
 }
 
 View* CompositorTest::view_for(Window& window) {
+  // Object ids repeat between clients: the connection must match too.
   for (View* view : server->views())
-    if (wl_resource_get_id(view->surface()->resource) == wl_proxy_get_id(reinterpret_cast<wl_proxy*>(window.surface)))
+    if (wl_resource_get_client(view->surface()->resource) == window.owner &&
+        wl_resource_get_id(view->surface()->resource) == wl_proxy_get_id(reinterpret_cast<wl_proxy*>(window.surface)))
       return view;
   return nullptr;
 }

@@ -62,6 +62,7 @@ struct Window {
     }
   }
   wl_surface* surface = nullptr;
+  wl_client* owner = nullptr;  // the compositor's end of the window's connection
   xdg_surface* xdg = nullptr;
   xdg_toplevel* toplevel = nullptr;
   uint32_t configure_serial = 0;
