@@ -113,6 +113,17 @@ void BufferPaths::frame_planned(Output& output, const std::vector<Shown>& shown)
   arm_feedback_timer();
 }
 
+void BufferPaths::frame_presented(const std::vector<uint64_t>& shown, const std::vector<uint64_t>& zero_copy) {
+  for (auto& [surface, record] : records_) {
+    if (std::ranges::find(shown, record->id) == shown.end()) continue;
+    ++record->presented;
+    ++counters.presentations;
+    if (std::ranges::find(zero_copy, record->id) == zero_copy.end()) continue;
+    ++record->zero_copy;
+    ++counters.zero_copy_presentations;
+  }
+}
+
 void BufferPaths::output_removed(Output& output) {
   int64_t now = monotonic_now();
   for (auto& [surface, record] : records_)
@@ -203,6 +214,7 @@ json BufferPaths::describe(const Record& record) const {
   }
   j["outputs"] = outputs;
   j["hints"] = hints_json(record.surface);
+  j["presentations"] = {{"presented", record.presented}, {"zero_copy", record.zero_copy}};
   if (dmabuf_) {
     const scanout::Feedback* sent = policy_.sent(record.id);
     j["feedback"] = feedback_json(sent ? *sent : policy_.default_feedback());
@@ -245,6 +257,7 @@ json BufferPaths::stats() const {
   }
   return {{"outputs", outputs},
           {"feedback_sends", counters.feedback_sends},
+          {"presentations", {{"presented", counters.presentations}, {"zero_copy", counters.zero_copy_presentations}}},
           {"imports", {{"ok", counters.imports_ok}, {"failed", counters.imports_failed},
                        {"invalid_format", counters.imports_invalid_format}}}};
 }

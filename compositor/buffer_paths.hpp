@@ -46,6 +46,9 @@ class BufferPaths {
   };
   // `output` committed a frame showing these client surfaces.
   void frame_planned(Output& output, const std::vector<Shown>& shown);
+  // A committed frame was presented: the surfaces it showed (ids), of which
+  // `zero_copy` were scanned out from a plane.
+  void frame_presented(const std::vector<uint64_t>& shown, const std::vector<uint64_t>& zero_copy);
   void output_removed(Output& output);
 
   ipc::json explain() const;
@@ -61,6 +64,7 @@ class BufferPaths {
     uint64_t id = 0;
     wlr_surface* surface = nullptr;
     std::map<Output*, OnOutput> outputs;
+    uint64_t presented = 0, zero_copy = 0;  // frames presented showing it; from a plane
     Listener destroy;
   };
   static Output* main_output(const Record& record);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "buffer_paths.hpp"
+#include "presentation-time-protocol.h"
 #include "output.hpp"
 #include "scanout/kms_planes.hpp"
 #include "server.hpp"
@@ -66,9 +67,39 @@ void node_size(wlr_scene_node* node, int* width, int* height) {
 
 }  // namespace
 
-OutputPlanes::OutputPlanes(Output& output) : output_(output) { refresh_model(); }
+OutputPlanes::OutputPlanes(Output& output) : output_(output) {
+  refresh_model();
+  present_.connect(&output.wlr->events.present,
+                   [this](void* data) { presented(*static_cast<wlr_output_event_present*>(data)); });
+}
 
-OutputPlanes::~OutputPlanes() { drop_layers(); }
+OutputPlanes::~OutputPlanes() {
+  present_.disconnect();
+  discard_in_flight();
+  drop_layers();
+}
+
+// Feedback destroyed unsent tells the client `discarded`.
+void OutputPlanes::discard_in_flight() {
+  if (!in_flight_) return;
+  for (auto [feedback, zero_copy] : in_flight_->feedback) wlr_presentation_feedback_destroy(feedback);
+  in_flight_.reset();
+}
+
+void OutputPlanes::presented(const wlr_output_event_present& event) {
+  if (!in_flight_ || event.commit_seq != in_flight_->commit_seq) return;
+  if (event.presented) {
+    ++counters_.presented_frames;
+    output_.server.buffer_paths->frame_presented(in_flight_->shown, in_flight_->zero_copy);
+    for (auto [feedback, zero_copy] : in_flight_->feedback) {
+      wlr_presentation_event e;
+      wlr_presentation_event_from_output(&e, &event);
+      if (zero_copy) e.flags |= WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY;
+      wlr_presentation_feedback_send_presented(feedback, &e);
+    }
+  }
+  discard_in_flight();
+}
 
 void OutputPlanes::refresh_model() {
   wlr_output* o = output_.wlr;
@@ -204,7 +235,7 @@ bool OutputPlanes::commit_frame() {
   Plan plan = scanout::plan_output(model_, candidates, config);
   auto shown = [&](bool copied) {
     count_frame(plan);
-    report(plan, candidates, elements);
+    report(plan, candidates, elements, copied);
     if (copied) last_frame_path_ = Path::Copied;
     return true;
   };
@@ -479,25 +510,31 @@ void OutputPlanes::count_frame(const Plan& plan) {
   if (output_.wlr->hardware_cursor) ++counters_.cursor_plane_frames;
 }
 
+// After a commit: what it showed, for explain and feedback, and what its
+// present event will count.
 void OutputPlanes::report(const Plan& plan, const std::vector<Candidate>& candidates,
-                          const std::vector<Element>& elements) {
+                          const std::vector<Element>& elements, bool copied) {
   last_frame_path_ = plan.primary ? Path::Primary : Path::Composited;
   last_overlays_ = plan.overlays.size();
   on_planes_.clear();
+  discard_in_flight();  // a commit whose present event never came (the output was disabled)
+  InFlight frame{.commit_seq = output_.wlr->commit_seq};
   std::vector<BufferPaths::Shown> shown;
-  wlr_output* o = output_.wlr;
   for (size_t i = 0; i < candidates.size(); ++i) {
     wlr_surface* surface = elements[i].surface;
     if (!surface) continue;
     const auto& decision = plan.decisions[i];
-    if (decision.path == Path::Primary || decision.path == Path::Overlay)
-      on_planes_.push_back({candidates[i].surface_id, candidates[i].dst});
+    bool on_plane = !copied && (decision.path == Path::Primary || decision.path == Path::Overlay);
+    if (on_plane) on_planes_.push_back({candidates[i].surface_id, candidates[i].dst});
     shown.push_back({surface, candidates[i], decision});
-    if (decision.path == Path::Primary || decision.path == Path::Overlay)
-      wlr_presentation_surface_scanned_out_on_output(surface, o);
-    else if (decision.path == Path::Composited && scene_damage_stale_)
-      wlr_presentation_surface_textured_on_output(surface, o);  // the scene did not see this frame
+    if (decision.path == Path::Hidden) continue;
+    frame.shown.push_back(candidates[i].surface_id);
+    if (on_plane) frame.zero_copy.push_back(candidates[i].surface_id);
+    // Our own composition (scene_damage_stale_): the scene sampled nothing.
+    if (scene_damage_stale_)
+      if (auto* feedback = wlr_presentation_surface_sampled(surface)) frame.feedback.push_back({feedback, on_plane});
   }
+  in_flight_ = std::move(frame);
   output_.server.buffer_paths->frame_planned(output_, shown);
 }
 
@@ -562,6 +599,7 @@ ipc::json OutputPlanes::stats() const {
           {"overlay_assignments", c.overlay_assignments},
           {"cursor_plane_frames", c.cursor_plane_frames},
           {"test_commit_failures", c.test_commit_failures},
+          {"presented_frames", c.presented_frames},
           {"tearing_frames", c.tearing_frames},
           {"tearing_refused", c.tearing_refused},
           {"pacing", {{"frame_events", output_.pacing.frame_events},

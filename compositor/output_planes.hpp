@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ipc/ipc.hpp"
+#include "listener.hpp"
 #include "scanout/counters.hpp"
 #include "scanout/kms_planes.hpp"
 #include "scanout/plane_model.hpp"
@@ -59,7 +60,8 @@ class OutputPlanes {
   void remember_refusal(const scanout::Candidate& candidate);
   void count_frame(const scanout::Plan& plan);
   void report(const scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
-              const std::vector<Element>& elements);
+              const std::vector<Element>& elements, bool copied);
+  void presented(const wlr_output_event_present& event);
 
   Output& output_;
   scanout::OutputPlanes model_;
@@ -70,6 +72,19 @@ class OutputPlanes {
   size_t last_overlays_ = 0;
   scanout::Tearing last_tearing_ = scanout::Tearing::NotRequested;
   std::vector<std::pair<uint64_t, scanout::Rect>> on_planes_;  // surface id, place: last frame's plane users
+  // The last commit, until its present event: the surfaces it showed and
+  // those it scanned out (ids), and the presentation feedback of a frame we
+  // composed ourselves (the scene answers for its own frames). Which overlays
+  // the driver took is known only after the commit, so wlroots' helpers,
+  // which must be called before it, cannot say zero_copy truthfully there.
+  struct InFlight {
+    uint32_t commit_seq = 0;
+    std::vector<uint64_t> shown, zero_copy;
+    std::vector<std::pair<wlr_presentation_feedback*, bool>> feedback;  // and whether zero-copy
+  };
+  std::optional<InFlight> in_flight_;
+  void discard_in_flight();
+  Listener present_;
   // Overlay assignments a test commit refused, not retried until `until`
   // unless the buffer's place or format changes.
   struct Refusal {

@@ -41,6 +41,10 @@
  *   changed T                 --change-after took effect
  *   follow FOURCC MODIFIER    --follow-feedback reallocates with these
  *   frame N T                 the Nth frame callback (when redrawing)
+ *   presented ZERO_COPY T     wp_presentation feedback of a redraw: shown,
+ *                             ZERO_COPY 1 when flagged zero_copy, else 0
+ *   discarded T               ... replaced before it was shown
+ *   presentation P Z D        before "done": the counts of the above
  *   error INTERFACE CODE      the connection died of a protocol error
  *
  * --bad CASE[,CASE...] tries broken imports, each case on a connection of its
@@ -92,6 +96,7 @@
 
 #include "common.h"
 #include "linux-dmabuf-v1-client-protocol.h"
+#include "presentation-time-client-protocol.h"
 
 #define MAX_BUFFERS 3
 #define MAX_TRANCHES 16
@@ -139,6 +144,8 @@ struct state {
   struct xdg_surface *xdg_surface;
   struct xdg_toplevel *toplevel;
   struct feedback default_fb, surface_fb;
+  struct wp_presentation *presentation;
+  long presented, zero_copy, discarded;
 
   // options
   const char *app_id, *title, *device_path, *bad, *output_name;
@@ -533,6 +540,24 @@ static void alloc_buffers(struct state *s, uint32_t format, uint64_t modifier) {
 static void frame_done(void *data, struct wl_callback *cb, uint32_t time);
 static const struct wl_callback_listener frame_listener = {.done = frame_done};
 
+static void pf_sync_output(void *data, struct wp_presentation_feedback *f, struct wl_output *output) {}
+static void pf_presented(void *data, struct wp_presentation_feedback *f, uint32_t tv_sec_hi, uint32_t tv_sec_lo,
+                         uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi, uint32_t seq_lo, uint32_t flags) {
+  struct state *s = data;
+  bool zero_copy = flags & WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY;
+  s->presented++;
+  s->zero_copy += zero_copy;
+  printf("presented %d %.3f\n", zero_copy, now_ms());
+  wp_presentation_feedback_destroy(f);
+}
+static void pf_discarded(void *data, struct wp_presentation_feedback *f) {
+  ((struct state *)data)->discarded++;
+  printf("discarded %.3f\n", now_ms());
+  wp_presentation_feedback_destroy(f);
+}
+static const struct wp_presentation_feedback_listener presentation_listener = {
+    .sync_output = pf_sync_output, .presented = pf_presented, .discarded = pf_discarded};
+
 static void draw(struct state *s) {
   struct buffer *b = NULL;
   for (int i = 0; i < MAX_BUFFERS && !b; i++) {
@@ -546,6 +571,9 @@ static void draw(struct state *s) {
   if (s->redraw) {
     wl_callback_add_listener(wl_surface_frame(s->surface), &frame_listener, s);
     s->frame_pending = true;
+    if (s->presentation)
+      wp_presentation_feedback_add_listener(wp_presentation_feedback(s->presentation, s->surface),
+                                            &presentation_listener, s);
   }
   wl_surface_commit(s->surface);
   if (!s->mapped) {
@@ -819,6 +847,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
   struct state *s = data;
   if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 && version >= 4)
     s->dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, 4);
+  else if (strcmp(interface, wp_presentation_interface.name) == 0)
+    s->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, version < 2 ? version : 2);
 }
 
 static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name) {}
@@ -1017,6 +1047,7 @@ int main(int argc, char **argv) {
     if (s.redraw && s.mapped &&
         ((s.max_frames > 0 && s.frames >= s.max_frames) ||
          (s.max_seconds > 0 && now >= s.mapped_ms + s.max_seconds * 1e3))) {
+      printf("presentation %ld %ld %ld\n", s.presented, s.zero_copy, s.discarded);
       printf("done %ld %.3f\n", s.frames, (now - s.mapped_ms) / 1e3);
       break;
     }

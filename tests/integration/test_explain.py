@@ -48,7 +48,14 @@ def test():
         h.check("not_dmabuf" in s["reasons"] and "not_fullscreen" not in s["reasons"],
                 f"the fullscreen shm window: {s['reasons']}")
 
+        # presentation-time: frames presented, none zero-copy (composited shm).
+        explain = h.wait_until(lambda: (e := comp.query("explain")) and surface(e, "explain-full")["presentations"]
+                               ["presented"] > 0 and e, 10, "a presented frame counted for the fullscreen window")
+        h.check(surface(explain, "explain-full")["presentations"]["zero_copy"] == 0,
+                f"a composited window counted zero-copy: {surface(explain, 'explain-full')['presentations']}")
         stats = comp.query("stats")
+        h.check(stats["presentations"]["presented"] > 0 and stats["presentations"]["zero_copy"] == 0
+                and stats["outputs"][0]["presented_frames"] > 0, f"presentation counters: {stats}")
         o = stats["outputs"][0]
         h.check(o["name"] == "HEADLESS-1" and o["frames"] > 0 and o["frames"] == o["frames_composited"]
                 and o["frames_primary"] == 0 and o["overlay_assignments"] == 0,

@@ -31,6 +31,9 @@ def test():
         found = set(re.findall(r"interface: '([^']+)'", result.stdout))
         missing = [name for name in GLOBALS if name not in found]
         h.check(not missing, f"globals missing: {', '.join(missing)} (found: {', '.join(sorted(found))})")
+        # presentation-time v2: the zero_copy flag (tranche's overlay frames answer it themselves).
+        versions = dict(re.findall(r"interface: '([^']+)',\s*version:\s*(\d+)", result.stdout))
+        h.check(versions.get("wp_presentation") == "2", f"wp_presentation version {versions.get('wp_presentation')}")
         comp.check_alive("after wayland-info")
 
 

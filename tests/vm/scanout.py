@@ -12,13 +12,16 @@ dma-bufs, so tranche offers linux-dmabuf only with GLES2). One boot, one tranche
     once (a first offer does not wait for the hysteresis); the primary plane scans out *its* framebuffer
     (the client writes 0x5a into XR24's unused byte, composition writes 0xff);
     the CRC is that of a frame of its colour; explain says `primary`, stats count;
+    its frames are presented with presentation-time's zero_copy flag;
   - a windowed dmabuf client over the composited background: an overlay plane
     shows its framebuffer at the window's position; explain says `overlay`;
+    presented with the zero_copy flag (feedback tranche answers itself);
   - a windowed client drawing AR30 (no vkms plane has it; 6.12's vkms also
     lacked AB24, 7.2's has it), following feedback: composited for
     format_unsupported while its feedback offers scanout formats, then it
     reallocates with the first of them it draws in and goes on an overlay plane;
   - a fullscreen shm client: composited for not_dmabuf; no scanout tranche ever;
+    presented without the zero_copy flag;
   - a fullscreen client that turns its buffer (transform 90) after a while:
     composited for `transformed`, and its scanout tranches withdrawn, but not
     before the hysteresis has passed;
@@ -199,8 +202,30 @@ def check_fullscreen(tap, t, card_dev, main_device, size, stats_before):
                f"{name}: stats count primary frames, primary assignments, feedback sends, imports",
                f"before {stats_before}, after {stats}")
         check_pacing(tap, t, client, name)
+        check_zero_copy(tap, t, client, name, scanned_out=True)
     finally:
         client.stop()
+
+
+def check_zero_copy(tap, t, client, name, scanned_out):
+    """presentation-time v2: a buffer scanned out from a plane is presented
+    with the zero_copy flag, a composited one without; explain counts the same."""
+    mark = len(client.lines)
+    end = time.monotonic() + 2.0
+    while time.monotonic() < end:
+        client._pump(0.05)
+    flags = [line.split()[1] for line in client.lines[mark:] if line.startswith("presented ")]
+    surface = explain_surface(tranche_json(t, "explain"), name) or {}
+    counted = surface.get("presentations") or {}
+    if scanned_out:
+        tap.ok(len(flags) >= 5 and flags.count("1") >= len(flags) - 1 and counted.get("zero_copy", 0) > 0,
+               f"{name}: its frames are presented with the zero_copy flag, and explain counts them",
+               f"flags of the last 2 s {flags[-40:]}; explain {counted}")
+    else:
+        tap.ok(len(flags) >= 5 and "1" not in flags and counted.get("presented", 0) > 0
+               and counted.get("zero_copy") == 0,
+               f"{name}: its frames are presented without the zero_copy flag, and explain counts none",
+               f"flags of the last 2 s {flags[-40:]}; explain {counted}")
 
 
 def check_pacing(tap, t, client, name, seconds=3.0):
@@ -322,6 +347,8 @@ def check_windowed(tap, t, card_dev, size):
         stats = tranche_json(t, "stats")
         tap.ok(stats["outputs"][0]["overlay_assignments"] > 0, f"{name}: stats count overlay assignments",
                f"{stats}")
+        # Frames tranche composes itself beneath the overlay: their feedback is ours to answer.
+        check_zero_copy(tap, t, client, name, scanned_out=True)
     finally:
         client.stop()
 
@@ -378,6 +405,7 @@ def check_shm(tap, t, card_dev):
         surface = explain_surface(tranche_json(t, "explain"), name) or {}
         tap.ok(not any(tr.get("scanout") for tr in (surface.get("feedback") or {}).get("tranches", [1])),
                f"{name}: explain lists no scanout tranche for it", f"surface {surface}")
+        check_zero_copy(tap, t, client, name, scanned_out=False)
     finally:
         client.stop()
 
