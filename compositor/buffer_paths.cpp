@@ -72,7 +72,7 @@ BufferPaths::BufferPaths(Server& server)
 BufferPaths::~BufferPaths() = default;
 
 void BufferPaths::start() {
-  dmabuf_ = LinuxDmabuf::create(server_.display, server_.renderer, counters);
+  dmabuf_ = DmabufImport::create(server_.display, server_.renderer, counters);
   if (dmabuf_) policy_.set_render(dmabuf_->main_device(), dmabuf_->render_formats());
 }
 

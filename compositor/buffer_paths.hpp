@@ -11,7 +11,7 @@
 
 #include "config/config.hpp"
 #include "ipc/ipc.hpp"
-#include "linux_dmabuf.hpp"
+#include "dmabuf_import.hpp"
 #include "listener.hpp"
 #include "scanout/counters.hpp"
 #include "scanout/feedback_policy.hpp"
@@ -34,7 +34,7 @@ class BufferPaths {
   void apply_config(const config::ScanoutConfig& config);
   scanout::PlannerConfig planner_config() const { return planner_; }
   bool tearing_allowed() const { return tearing_; }
-  LinuxDmabuf* dmabuf() { return dmabuf_.get(); }
+  DmabufImport* dmabuf() { return dmabuf_.get(); }
 
   // A stable id for explain, made on first sight of the surface.
   uint64_t surface_id(wlr_surface* surface);
@@ -74,7 +74,7 @@ class BufferPaths {
   ipc::json describe(const Record& record) const;
 
   Server& server_;
-  std::unique_ptr<LinuxDmabuf> dmabuf_;
+  std::unique_ptr<DmabufImport> dmabuf_;
   scanout::PlannerConfig planner_;
   bool tearing_ = false;  // [scanout] tearing
   scanout::FeedbackPolicy policy_{0};

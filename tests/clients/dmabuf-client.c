@@ -7,9 +7,12 @@
  *                 [--x-byte 0xNN] [--shm] [--transform N] [--immed] [--device PATH]
  *                 [--follow-feedback] [--frames N] [--seconds S]
  *                 [--change-after MS [--then-transform N] [--then-format FOURCC]]
- *                 [--bad CASE[,CASE...]] [--output NAME]
+ *                 [--bad CASE[,CASE...]] [--output NAME] [--dmabuf-version 4|5|6]
  *
  * --output NAME: fullscreen on the output of that name (implies --fullscreen).
+ * --dmabuf-version: the zwp_linux_dmabuf_v1 version to bind (default 4). From
+ * 6 there is no main_device: the device is the first sampling tranche's, and
+ * feedback lines carry "sampling_device" (main_device then reads 0).
  * Buffers: --format (default XR24) with --modifier (default linear), allocated
  * with GBM on the DRM node of the feedback's main device (the /dev/dri node
  * whose st_rdev is main_device; --device overrides): gbm_bo_create for linear
@@ -67,6 +70,7 @@
  *   devnull-fd       an fd of /dev/null                       (failed or OUT_OF_BOUNDS)
  *   bad-format       a fourcc nobody knows ("TR99")           (INVALID_FORMAT, v4)
  *   bad-modifier     XR24 with I915 X-tiling                  (INVALID_FORMAT, v4)
+ *   dev-t-size       v6 set_sampling_device with 4 bytes     (INVALID_DEV_T_SIZE)
  *   udmabuf          a valid XR24 dma-buf from /dev/udmabuf (a memfd), another device
  *   vgem             a valid XR24 dumb buffer exported from vgem, another device
  * Exit status: 0, or 1 on an unexpected error (a protocol error outside --bad,
@@ -129,7 +133,9 @@ struct feedback {
   struct zwp_linux_dmabuf_feedback_v1 *proxy;
   struct format_entry *table;  // mmapped format table
   size_t table_len;
-  dev_t main_device;
+  dev_t main_device;     // before v6
+  dev_t sampling_device;  // v6: the first tranche with the sampling flag
+  dev_t pending_sampling;  // ... of the feedback being received
   struct tranche pending;
   struct tranche tranches[MAX_TRANCHES];
   size_t count;  // tranches collected since the last done
@@ -140,6 +146,7 @@ struct feedback {
 struct state {
   struct test_client c;
   struct zwp_linux_dmabuf_v1 *dmabuf;
+  int dmabuf_version;  // bound: --dmabuf-version
   struct wl_surface *surface;
   struct xdg_surface *xdg_surface;
   struct xdg_toplevel *toplevel;
@@ -230,6 +237,8 @@ static void fb_main_device(void *data, struct zwp_linux_dmabuf_feedback_v1 *prox
 
 static void fb_tranche_done(void *data, struct zwp_linux_dmabuf_feedback_v1 *proxy) {
   struct feedback *fb = data;
+  if (!fb->pending_sampling && (fb->pending.flags & ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SAMPLING))
+    fb->pending_sampling = fb->pending.target_device;
   if (fb->count < MAX_TRANCHES) fb->tranches[fb->count++] = fb->pending;
   memset(&fb->pending, 0, sizeof(fb->pending));
 }
@@ -325,10 +334,10 @@ static char *card_of_driver(const char *driver) {
 }
 
 static void open_device(struct state *s) {
-  char *path = s->device_path ? strdup(s->device_path) : node_of_device(s->default_fb.main_device);
-  if (!path)
-    tc_die("no /dev/dri node for the main device %u:%u", major(s->default_fb.main_device),
-           minor(s->default_fb.main_device));
+  dev_t dev = s->dmabuf_version >= 6 ? s->default_fb.sampling_device : s->default_fb.main_device;
+  char *path = s->device_path ? strdup(s->device_path) : node_of_device(dev);
+  if (!path) tc_die("no /dev/dri node for the %s device %u:%u", s->dmabuf_version >= 6 ? "sampling" : "main",
+                    major(dev), minor(dev));
   s->drm_fd = open(path, O_RDWR | O_CLOEXEC);
   if (s->drm_fd < 0) tc_die("open %s: %s", path, strerror(errno));
   s->gbm = gbm_create_device(s->drm_fd);
@@ -634,10 +643,12 @@ static void follow_feedback(struct state *s, const struct feedback *fb) {
 
 static void fb_done(void *data, struct zwp_linux_dmabuf_feedback_v1 *proxy) {
   struct feedback *fb = data;
+  fb->sampling_device = fb->pending_sampling;
+  fb->pending_sampling = 0;
   char *json = tranches_json(fb);
   printf("{\"event\":\"feedback\",\"scope\":\"%s\",\"time_ms\":%.3f,\"main_device\":%" PRIu64
-         ",\"tranches\":%s}\n",
-         fb->scope, now_ms(), (uint64_t)fb->main_device, json);
+         ",\"sampling_device\":%" PRIu64 ",\"tranches\":%s}\n",
+         fb->scope, now_ms(), (uint64_t)fb->main_device, (uint64_t)fb->sampling_device, json);
   free(json);
   fb->dones++;
   struct state *s = fb->state;
@@ -800,6 +811,13 @@ static void run_bad_case(struct state *s) {
   } else if (strcmp(c, "vgem") == 0) {
     close(fd);
     fd = vgem_fd(s, w, h, &stride);
+  } else if (strcmp(c, "dev-t-size") == 0) {
+    // v6 set_sampling_device with an array that is not a dev_t.
+    struct wl_array device;
+    wl_array_init(&device);
+    *(uint32_t *)wl_array_add(&device, sizeof(uint32_t)) = 0;
+    zwp_linux_buffer_params_v1_set_sampling_device(params, &device);
+    wl_array_release(&device);
   } else if (strcmp(c, "already-used") != 0) {
     tc_die("unknown --bad case %s", c);
   }
@@ -845,8 +863,8 @@ static void run_bad_case(struct state *s) {
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name, const char *interface,
                             uint32_t version) {
   struct state *s = data;
-  if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 && version >= 4)
-    s->dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, 4);
+  if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 && version >= (uint32_t)s->dmabuf_version)
+    s->dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, (uint32_t)s->dmabuf_version);
   else if (strcmp(interface, wp_presentation_interface.name) == 0)
     s->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, version < 2 ? version : 2);
 }
@@ -865,7 +883,7 @@ static _Noreturn void usage(void) {
           "                     [--shm] [--transform N] [--immed] [--device PATH] [--follow-feedback]\n"
           "                     [--frames N] [--seconds S]\n"
           "                     [--change-after MS [--then-transform N] [--then-format FOURCC]]\n"
-          "                     [--bad CASE[,CASE...]] [--output NAME]\n");
+          "                     [--bad CASE[,CASE...]] [--output NAME] [--dmabuf-version 4|5|6]\n");
   exit(2);
 }
 
@@ -897,6 +915,9 @@ static void parse_args(struct state *s, int argc, char **argv) {
         s->fullscreen = true;
       } else if (strcmp(arg, "--bad") == 0) {
         s->bad = val;
+      } else if (strcmp(arg, "--dmabuf-version") == 0) {
+        s->dmabuf_version = (int)strtol(val, &end, 10);
+        if (!*val || *end || s->dmabuf_version < 4 || s->dmabuf_version > 6) usage();
       } else if (strcmp(arg, "--size") == 0) {
         if (!tc_parse_size(val, &s->want_w, &s->want_h) || !s->want_w || !s->want_h) usage();
       } else if (strcmp(arg, "--color") == 0) {
@@ -963,7 +984,7 @@ static void connect_client(struct state *s) {
   struct wl_registry *registry = wl_display_get_registry(s->c.display);
   wl_registry_add_listener(registry, &registry_listener, s);
   if (wl_display_roundtrip(s->c.display) < 0) die_of_connection(s);
-  if (!s->dmabuf) tc_die("zwp_linux_dmabuf_v1 version 4 missing");
+  if (!s->dmabuf) tc_die("zwp_linux_dmabuf_v1 version %d missing", s->dmabuf_version);
 
   listen_feedback(s, &s->default_fb, "default", zwp_linux_dmabuf_v1_get_default_feedback(s->dmabuf));
   double deadline = now_ms() + 10000;
@@ -1016,6 +1037,7 @@ static int run_bad_cases(struct state *s) {
 int main(int argc, char **argv) {
   static struct state s = {
       .app_id = "tranche-dmabuf-client",
+      .dmabuf_version = 4,
       .title = "dmabuf-client",
       .want_w = 320,
       .want_h = 240,

@@ -2,7 +2,10 @@
 // request of any global the compositor advertises, with arguments taken from
 // the input. Requests are built from each interface's signature (through
 // libwayland-client's marshalling), so mutations reach the request handlers
-// instead of dying in the message parser. Properties: the compositor never
+// instead of dying in the message parser. linux-dmabuf (which needs a DRM
+// renderer, so headless has none) is added with an importer that takes memfds
+// as dma-bufs, so its params and feedback handlers and its wl_buffers in
+// wlroots' hands are fuzzed too. Properties: the compositor never
 // crashes, and a client that vanishes leaves no window behind. A fresh server
 // per input, so every crash replays from its input alone.
 #include <dlfcn.h>
@@ -20,7 +23,10 @@
 
 #include <wayland-client.h>
 
+#include <drm_fourcc.h>
+
 #include "fuzz.hpp"
+#include "linux_dmabuf.hpp"
 #include "server.hpp"
 
 namespace {
@@ -82,6 +88,23 @@ const wl_registry_listener registry_listener = {
 };
 
 std::string runtime_dir;
+
+// Takes what the input decides: buffers of an even width import, others fail.
+struct MemfdImporter : tranche::protocols::DmabufImporter {
+  bool import(const wlr_dmabuf_attributes& a, uint64_t, std::string& why) override {
+    if (a.width % 2 == 0) return true;
+    why = "odd width";
+    return false;
+  }
+};
+
+tranche::scanout::FormatSet dmabuf_formats() {
+  tranche::scanout::FormatSet set;
+  set.add(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR);
+  set.add(DRM_FORMAT_ARGB8888, DRM_FORMAT_MOD_INVALID);
+  set.add(DRM_FORMAT_NV12, DRM_FORMAT_MOD_LINEAR);
+  return set;
+}
 
 std::unique_ptr<tranche::Server> start_server() {
   tranche::Options options;
@@ -214,6 +237,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto server = start_server();
+  MemfdImporter importer;
+  tranche::scanout::GlobalCounters counters;
+  const uint64_t render = 0xe280;  // 226:128
+  auto dmabuf = std::make_unique<tranche::protocols::LinuxDmabuf>(
+      server->display, 6, dmabuf_formats(),
+      tranche::scanout::Feedback{render, {{tranche::scanout::Tranche::Kind::Render, render, false, dmabuf_formats()}}},
+      importer, counters);
   int sv[2];
   FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
   FUZZ_CHECK(wl_client_create(server->display, sv[0]) != nullptr);
@@ -242,6 +272,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wl_display_disconnect(display);
   for (int i = 0; i < 50 && !server->views().empty(); ++i) wl_event_loop_dispatch(server->loop, 1);
   FUZZ_CHECK(server->views().empty());
+  dmabuf.reset();
   server.reset();
   return 0;
 }

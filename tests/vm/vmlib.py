@@ -354,6 +354,9 @@ class Tranche:
         env = dict(os.environ)
         for key in ("WAYLAND_DISPLAY", "DISPLAY", "TRANCHE_IPC_SOCKET", "WLR_RENDERER"):
             env.pop(key, None)
+        # glibc writes its fatal messages (a double free...) to the tty unless
+        # told otherwise: into the log with everything else.
+        env["LIBC_FATAL_STDERR_"] = "1"
         env.update(XDG_RUNTIME_DIR=self.runtime_dir, WLR_DRM_DEVICES=self.card,
                    WLR_RENDERER_ALLOW_SOFTWARE="1", WLR_LIBINPUT_NO_DEVICES="1",
                    LIBSEAT_BACKEND=self.seat,

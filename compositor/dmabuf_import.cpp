@@ -1,4 +1,4 @@
-#include "linux_dmabuf.hpp"
+#include "dmabuf_import.hpp"
 
 #include <drm_fourcc.h>
 #include <fcntl.h>
@@ -6,7 +6,6 @@
 #include <cstring>
 #include <xf86drm.h>
 
-#include "dmabuf_params.hpp"
 #include "renderer_info.hpp"
 #include "scanout/kms_planes.hpp"
 #include "server.hpp"
@@ -47,8 +46,6 @@ int expected_planes(uint32_t format, uint64_t modifier) {
     default: return 0;
   }
 }
-
-constexpr uint32_t kTrancheFlagScanout = 1;  // zwp_linux_dmabuf_feedback_v1.tranche_flags.scanout
 
 // Mesa's software rasterizers (llvmpipe on kms_swrast) read a dma-buf by
 // mapping it through the KMS device, which works only for that device's own
@@ -93,8 +90,8 @@ scanout::FormatSet to_format_set(const wlr_drm_format_set* formats) {
   return out;
 }
 
-std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_renderer* renderer,
-                                                 scanout::GlobalCounters& counters) {
+std::unique_ptr<DmabufImport> DmabufImport::create(wl_display* display, wlr_renderer* renderer,
+                                                   scanout::GlobalCounters& counters) {
   const wlr_drm_format_set* formats = wlr_renderer_get_texture_formats(renderer, WLR_BUFFER_CAP_DMABUF);
   int fd = wlr_renderer_get_drm_fd(renderer);
   if (!formats || formats->len == 0 || fd < 0) {
@@ -102,11 +99,10 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
          fd < 0 ? "no DRM device" : "no dma-buf formats");
     return nullptr;
   }
-  std::unique_ptr<LinuxDmabuf> dmabuf(new LinuxDmabuf());
+  std::unique_ptr<DmabufImport> dmabuf(new DmabufImport());
   dmabuf->renderer_ = renderer;
   dmabuf->main_device_ = scanout::drm_fd_device(fd);
   dmabuf->render_formats_ = to_format_set(formats);
-  dmabuf->counters_ = &counters;
   dmabuf->import_check_fd_ = open_node(fd, DRM_NODE_RENDER);
   if (dmabuf->import_check_fd_ < 0) dmabuf->import_check_fd_ = open_node(fd, DRM_NODE_PRIMARY);
   if (dmabuf->import_check_fd_ < 0)
@@ -116,51 +112,33 @@ std::unique_ptr<LinuxDmabuf> LinuxDmabuf::create(wl_display* display, wlr_render
     TLOG(WLR_INFO, "software renderer: dma-bufs must be mappable through the render device%s",
          dmabuf->map_check_fd_ < 0 ? " (cannot open its card node: no check)" : "");
   }
-  dmabuf->default_ = scanout::Feedback{dmabuf->main_device_,
-                                       {{scanout::Tranche::Kind::Render, dmabuf->main_device_, false,
-                                         dmabuf->render_formats_}}};
-
-  wlr_linux_dmabuf_feedback_v1 feedback{};
-  feedback.main_device = dmabuf->main_device_;
-  wl_array_init(&feedback.tranches);
-  auto* tranche = wlr_linux_dmabuf_feedback_add_tranche(&feedback);
-  tranche->target_device = dmabuf->main_device_;
-  for (size_t i = 0; i < formats->len; ++i)
-    for (size_t j = 0; j < formats->formats[i].len; ++j)
-      wlr_drm_format_set_add(&tranche->formats, formats->formats[i].format, formats->formats[i].modifiers[j]);
-  dmabuf->wlr_ = wlr_linux_dmabuf_v1_create(display, 4, &feedback);
-  wlr_linux_dmabuf_feedback_v1_finish(&feedback);
-  if (!dmabuf->wlr_) {
-    TLOG(WLR_ERROR, "cannot create the linux-dmabuf global");
-    return nullptr;
-  }
-  wlr_linux_dmabuf_v1_set_check_dmabuf_callback(dmabuf->wlr_, &LinuxDmabuf::check_import, dmabuf.get());
-  set_advertised_dmabuf_formats(&dmabuf->render_formats_, &counters);
+  // The render device is the one sampling device: every feedback ends with it.
+  scanout::Feedback default_feedback{
+      dmabuf->main_device_,
+      {{scanout::Tranche::Kind::Render, dmabuf->main_device_, false, dmabuf->render_formats_}}};
+  dmabuf->global_ = std::make_unique<protocols::LinuxDmabuf>(display, 6, dmabuf->render_formats_,
+                                                             std::move(default_feedback), *dmabuf, counters);
   return dmabuf;
 }
 
-LinuxDmabuf::~LinuxDmabuf() {  // the global goes with the display
-  set_advertised_dmabuf_formats(nullptr, nullptr);
+DmabufImport::~DmabufImport() {
+  global_.reset();
   if (map_check_fd_ >= 0) close(map_check_fd_);
   if (import_check_fd_ >= 0) close(import_check_fd_);
 }
 
-bool LinuxDmabuf::check_import(wlr_dmabuf_attributes* attributes, void* data) {
-  auto* self = static_cast<LinuxDmabuf*>(data);
-  bool ok = self->test_import(*attributes);
-  ++(ok ? self->counters_->imports_ok : self->counters_->imports_failed);
-  return ok;
-}
-
 // The spec's `create` promises an answer from the compositor: `failed` for a
 // buffer it cannot use. Cheap checks first, then a real import by the renderer.
-bool LinuxDmabuf::test_import(const wlr_dmabuf_attributes& a) {
-  auto reject = [&](const char* why) {
-    TLOG(WLR_DEBUG, "dma-buf %s %dx%d modifier 0x%llx refused: %s",
-         scanout::fourcc_name(a.format).c_str(), a.width, a.height,
-         static_cast<unsigned long long>(a.modifier), why);
+bool DmabufImport::import(const wlr_dmabuf_attributes& a, uint64_t sampling_device, std::string& why) {
+  auto reject = [&](const char* reason) {
+    why = reason;
     return false;
   };
+  // v6: a client may name another device; we sample on the render device
+  // alone, so the import is tried there, as the protocol asks.
+  if (sampling_device != 0 && sampling_device != main_device_)
+    TLOG(WLR_DEBUG, "dma-buf for sampling device %s: importing on the render device %s",
+         scanout::drm_device_path(sampling_device).c_str(), scanout::drm_device_path(main_device_).c_str());
   if (!render_formats_.has(a.format, a.modifier)) return reject("format/modifier not supported by the renderer");
   if (int planes = expected_planes(a.format, a.modifier); planes && a.n_planes != planes)
     return reject("wrong number of planes for the format");
@@ -188,25 +166,6 @@ bool LinuxDmabuf::test_import(const wlr_dmabuf_attributes& a) {
   if (texture) wlr_texture_destroy(texture);
   wlr_buffer_drop(&probe.base);
   return texture ? true : reject("the renderer could not import it");
-}
-
-void LinuxDmabuf::send_surface_feedback(wlr_surface* surface, const scanout::Feedback& feedback) {
-  if (feedback == default_) {
-    wlr_linux_dmabuf_v1_set_surface_feedback(wlr_, surface, nullptr);
-    return;
-  }
-  wlr_linux_dmabuf_feedback_v1 out{};
-  out.main_device = feedback.main_device;
-  wl_array_init(&out.tranches);
-  for (const auto& t : feedback.tranches) {
-    auto* tranche = wlr_linux_dmabuf_feedback_add_tranche(&out);
-    tranche->target_device = t.target_device;
-    tranche->flags = t.scanout ? kTrancheFlagScanout : 0;
-    for (const auto& [format, modifiers] : t.formats.entries())
-      for (auto modifier : modifiers) wlr_drm_format_set_add(&tranche->formats, format, modifier);
-  }
-  wlr_linux_dmabuf_v1_set_surface_feedback(wlr_, surface, &out);
-  wlr_linux_dmabuf_feedback_v1_finish(&out);
 }
 
 }  // namespace tranche
