@@ -87,7 +87,7 @@ uint64_t BufferPaths::surface_id(wlr_surface* surface) {
   auto& record = records_[surface];
   if (!record) {
     record = std::make_unique<Record>();
-    record->id = server_.next_surface_id();
+    record->id = server_.surface_ids.of(surface);
     record->surface = surface;
     record->destroy.connect(&surface->events.destroy, [this, surface](void*) {
       policy_.forget(records_[surface]->id);

@@ -43,7 +43,7 @@ void handle_new_layer_surface(Server& server, wlr_layer_surface_v1* layer) {
 LayerSurface::LayerSurface(Server& server, wlr_layer_surface_v1* layer)
     : server(server),
       layer(layer),
-      id(server.next_surface_id()),
+      id(server.surface_ids.of(layer->surface)),
       scene_(wlr_scene_layer_surface_v1_create(tree_for(server, layer->pending.layer), layer)),
       current_layer_(layer->pending.layer) {
   layer->data = this;

@@ -16,6 +16,7 @@
 #include "listener.hpp"
 #include "options.hpp"
 #include "placement.hpp"
+#include "surface_ids.hpp"
 #include "wlr.hpp"
 
 namespace tranche {
@@ -128,8 +129,7 @@ class Server {
   std::string socket_name;
   const char* backend_name = "";
 
-  // Ids for IPC: stable for a surface's life, never reused within an instance.
-  uint64_t next_surface_id() { return ++surface_ids_; }
+  SurfaceIds surface_ids;  // one id per surface, for IPC and the log
 
   std::list<std::unique_ptr<LayerSurface>> layer_surfaces;
   Xwayland* xwayland() { return xwayland_.get(); }
@@ -154,7 +154,6 @@ class Server {
   ipc::Dispatcher ipc_dispatcher_;
   std::unique_ptr<ipc::Server> ipc_server_;
   std::set<pid_t> children_;  // started by spawn(), reaped on SIGCHLD
-  uint64_t surface_ids_ = 0;
   bool overlays_enabled_ = false;
   wl_event_source* sigterm_ = nullptr;
   wl_event_source* sigint_ = nullptr;

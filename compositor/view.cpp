@@ -11,7 +11,7 @@ View::View(Server& server, wlr_xdg_toplevel* toplevel)
     : server(server),
       toplevel(toplevel),
       tree(wlr_scene_tree_create(server.layers.views)),
-      id(server.next_surface_id()),
+      id(server.surface_ids.of(toplevel->base->surface)),
       content_(wlr_scene_xdg_surface_create(tree, toplevel->base)),
       decoration_(tree) {
   tree->node.data = static_cast<SceneObject*>(this);

@@ -38,8 +38,9 @@ void Xwayland::export_display() { setenv("DISPLAY", xwayland_->display_name, 1);
 
 XwaylandSurface::XwaylandSurface(Server& server, wlr_xwayland_surface* surface,
                                  std::list<XwaylandSurface*>& registry)
-    : server(server), xsurface(surface), id(server.next_surface_id()), registry_(registry) {
+    : server(server), xsurface(surface), id(server.surface_ids.fresh()), registry_(registry) {
   associate_.connect(&surface->events.associate, [this](void*) {
+    this->server.surface_ids.assign(xsurface->surface, id);
     map_.connect(&xsurface->surface->events.map, [this](void*) { handle_map(); });
     unmap_.connect(&xsurface->surface->events.unmap, [this](void*) { handle_unmap(); });
   });

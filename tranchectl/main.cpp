@@ -331,6 +331,38 @@ void print_explain(const json& e) {
   }
 }
 
+// `stats`: nested counters, one "key: value" line each, nesting indented;
+// each element of a list starts with "-".
+void print_tree(const json& value, int indent) {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  auto scalar = [](const json& v) -> std::string {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null() || (v.is_structured() && v.empty())) return "none";
+    return v.dump();
+  };
+  if (value.is_object()) {
+    for (const auto& [key, v] : value.items()) {
+      if (v.is_structured() && !v.empty()) {
+        std::cout << pad << key << ":\n";
+        print_tree(v, indent + 2);
+      } else {
+        std::cout << pad << key << ": " << scalar(v) << '\n';
+      }
+    }
+  } else if (value.is_array()) {
+    for (const auto& v : value) {
+      if (v.is_structured() && !v.empty()) {
+        std::cout << pad << "-\n";
+        print_tree(v, indent + 2);
+      } else {
+        std::cout << pad << "- " << scalar(v) << '\n';
+      }
+    }
+  } else {
+    std::cout << pad << scalar(value) << '\n';
+  }
+}
+
 void print_help(const json& list) {
   size_t width = 0;
   for (const auto& c : list) width = std::max(width, str(c, "name").size());
@@ -384,6 +416,8 @@ void print_human(const std::string& command, const json& result) {
     print_explain(result);
   } else if (result.is_object() && command == "env") {
     print_env(result);
+  } else if (result.is_object() && command == "stats") {
+    print_tree(result, 0);
   } else if (result.is_array() && command == "help") {
     print_help(result);
   } else if (is_acknowledgement(result)) {

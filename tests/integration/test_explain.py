@@ -33,6 +33,10 @@ def test():
         for reason in ("not_dmabuf", "not_fullscreen", "overlays_unavailable"):
             h.check(reason in s["reasons"], f"reason {reason} missing from {s['reasons']}")
         h.check(s["feedback"] is None, f"no linux-dmabuf, so no feedback: {s['feedback']}")
+        # One name for one surface: `surfaces` and `explain` give the window the same id.
+        listed = next((v for v in comp.query("surfaces") if v.get("app_id") == "explain-window"), None)
+        h.check(listed is not None and listed["id"] == s["id"],
+                f"surfaces calls the window #{listed and listed['id']}, explain #{s['id']}")
 
         # A fullscreen window hides the first one: its path becomes hidden.
         full = comp.spawn([h.client("solid-client"), "--app-id", "explain-full", "--fullscreen"])
@@ -61,6 +65,12 @@ def test():
                 and o["frames_primary"] == 0 and o["overlay_assignments"] == 0,
                 f"stats on a plane-less output: {o}")
         h.check(stats["imports"] == {"ok": 0, "failed": 0, "invalid_format": 0} and stats["feedback_sends"] == 0, f"stats: {stats}")
+
+        # stats for people: one "key: value" line per counter, nested indented.
+        text = comp.ctl("stats")
+        h.check(text.returncode == 0 and "outputs:\n  -\n    " in text.stdout
+                and "presentations:\n  presented: " in text.stdout and "    name: HEADLESS-1\n" in text.stdout and not text.stdout.lstrip().startswith("{"),
+                f"tranchectl stats printed {text.stdout!r}")
 
         # The people's version names the window and its reasons.
         text = comp.ctl("explain")
