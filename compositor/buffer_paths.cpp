@@ -97,7 +97,9 @@ uint64_t BufferPaths::surface_id(wlr_surface* surface) {
   return record->id;
 }
 
-void BufferPaths::frame_planned(Output& output, const std::vector<Shown>& shown) {
+void BufferPaths::frame_planned(Output& output, const render::FrameReport& report) {
+  using Shown = render::FrameReport::Shown;
+  const std::vector<Shown>& shown = report.shown;
   int64_t now = monotonic_now();
   // Surfaces that were on this output and are not any more.
   for (auto& [surface, record] : records_) {
@@ -113,7 +115,8 @@ void BufferPaths::frame_planned(Output& output, const std::vector<Shown>& shown)
   arm_feedback_timer();
 }
 
-void BufferPaths::frame_presented(const std::vector<uint64_t>& shown, const std::vector<uint64_t>& zero_copy) {
+void BufferPaths::frame_presented(const render::PresentReport& report) {
+  const auto& [shown, zero_copy] = report;
   for (auto& [surface, record] : records_) {
     if (std::ranges::find(shown, record->id) == shown.end()) continue;
     ++record->presented;
@@ -145,7 +148,7 @@ Output* BufferPaths::main_output(const Record& record) {
 void BufferPaths::update_feedback(Record& record, int64_t now) {
   if (!dmabuf_) return;
   Output* main = main_output(record);
-  auto changed = main ? policy_.update(record.id, record.outputs.at(main).decision, &main->planes().model(), now)
+  auto changed = main ? policy_.update(record.id, record.outputs.at(main).decision, &main->frame().model(), now)
                       : policy_.update(record.id, scanout::Decision{scanout::Path::Hidden}, nullptr, now);
   if (!changed) return;
   dmabuf_->send_surface_feedback(record.surface, *changed);
@@ -192,7 +195,7 @@ json BufferPaths::describe(const Record& record) const {
     // The plane KMS shows it on (libliftoff may pick another than planned).
     json plane = nullptr;
     if (state.decision.path == scanout::Path::Primary || state.decision.path == scanout::Path::Overlay)
-      if (auto id = output->planes().kms_plane_showing(c.dst)) plane = *id;
+      if (auto id = output->frame().kms_plane_showing(c.dst)) plane = *id;
     outputs.push_back({{"output", output->wlr->name},
                        {"path", scanout::path_name(state.decision.path)},
                        {"plane", plane},
@@ -229,7 +232,7 @@ json BufferPaths::explain() const {
   if (dmabuf_) render = {{"dev", dmabuf_->main_device()}, {"path", scanout::drm_device_path(dmabuf_->main_device())}};
   json outputs = json::array();
   for (const auto& output : const_cast<Server&>(server_).outputs()) {
-    json o = output->planes().describe();
+    json o = output->frame().describe();
     o["name"] = output->wlr->name;
     outputs.push_back(o);
   }
@@ -251,8 +254,13 @@ json BufferPaths::explain() const {
 json BufferPaths::stats() const {
   json outputs = json::array();
   for (const auto& output : const_cast<Server&>(server_).outputs()) {
-    json o = output->planes().stats();
+    json o = output->frame().stats();
     o["name"] = output->wlr->name;
+    const Output::Pacing& p = output->pacing;
+    o["pacing"] = {{"frame_events", p.frame_events},
+                   {"empty_compositions", p.empty_compositions},
+                   {"commit_failures", p.commit_failures},
+                   {"frame_callbacks", p.frame_callbacks}};
     outputs.push_back(o);
   }
   return {{"outputs", outputs},

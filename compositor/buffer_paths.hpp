@@ -13,6 +13,7 @@
 #include "ipc/ipc.hpp"
 #include "dmabuf_import.hpp"
 #include "listener.hpp"
+#include "render/frame.hpp"
 #include "scanout/counters.hpp"
 #include "scanout/feedback_policy.hpp"
 #include "scanout/planner.hpp"
@@ -39,16 +40,10 @@ class BufferPaths {
   // A stable id for explain, made on first sight of the surface.
   uint64_t surface_id(wlr_surface* surface);
 
-  struct Shown {
-    wlr_surface* surface;
-    scanout::Candidate candidate;
-    scanout::Decision decision;
-  };
-  // `output` committed a frame showing these client surfaces.
-  void frame_planned(Output& output, const std::vector<Shown>& shown);
-  // A committed frame was presented: the surfaces it showed (ids), of which
-  // `zero_copy` were scanned out from a plane.
-  void frame_presented(const std::vector<uint64_t>& shown, const std::vector<uint64_t>& zero_copy);
+  // `output` committed a frame: where each client surface's buffer went.
+  void frame_planned(Output& output, const render::FrameReport& report);
+  // A committed frame was presented.
+  void frame_presented(const render::PresentReport& report);
   void output_removed(Output& output);
 
   ipc::json explain() const;

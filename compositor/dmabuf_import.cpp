@@ -6,7 +6,7 @@
 #include <cstring>
 #include <xf86drm.h>
 
-#include "renderer_info.hpp"
+#include "render/renderer_info.hpp"
 #include "scanout/kms_planes.hpp"
 #include "server.hpp"
 
@@ -31,20 +31,12 @@ const wlr_buffer_impl kProbeImpl = {
     .get_dmabuf = probe_get_dmabuf,
 };
 
-// Planes per format for the single-plane RGB formats clients use; 0 when we do
-// not know (multi-planar YUV, vendor modifiers with aux planes): the import decides.
+// Planes per format with a LINEAR or implicit modifier; 0 when we do not
+// know (vendor modifiers may add aux planes): the import decides.
 int expected_planes(uint32_t format, uint64_t modifier) {
   if (modifier != scanout::kModifierLinear && modifier != scanout::kModifierInvalid) return 0;
-  switch (format) {
-    case DRM_FORMAT_ARGB8888: case DRM_FORMAT_XRGB8888: case DRM_FORMAT_ABGR8888: case DRM_FORMAT_XBGR8888:
-    case DRM_FORMAT_RGBA8888: case DRM_FORMAT_RGBX8888: case DRM_FORMAT_BGRA8888: case DRM_FORMAT_BGRX8888:
-    case DRM_FORMAT_ARGB2101010: case DRM_FORMAT_XRGB2101010: case DRM_FORMAT_ABGR2101010: case DRM_FORMAT_XBGR2101010:
-    case DRM_FORMAT_RGB565: case DRM_FORMAT_BGR565:
-    case DRM_FORMAT_ARGB16161616F: case DRM_FORMAT_XRGB16161616F: case DRM_FORMAT_ABGR16161616F: case DRM_FORMAT_XBGR16161616F:
-    case DRM_FORMAT_ARGB16161616: case DRM_FORMAT_XRGB16161616: case DRM_FORMAT_ABGR16161616: case DRM_FORMAT_XBGR16161616:
-      return 1;
-    default: return 0;
-  }
+  const scanout::FormatInfo* info = scanout::format_info(format);
+  return info ? info->planes : 0;
 }
 
 // Mesa's software rasterizers (llvmpipe on kms_swrast) read a dma-buf by
@@ -107,7 +99,7 @@ std::unique_ptr<DmabufImport> DmabufImport::create(wl_display* display, wlr_rend
   if (dmabuf->import_check_fd_ < 0) dmabuf->import_check_fd_ = open_node(fd, DRM_NODE_PRIMARY);
   if (dmabuf->import_check_fd_ < 0)
     TLOG(WLR_INFO, "cannot open the render device again: dma-bufs are checked by the import alone");
-  if (renderer_is_software(renderer)) {
+  if (render::renderer_is_software(renderer)) {
     dmabuf->map_check_fd_ = open_node(fd, DRM_NODE_PRIMARY);
     TLOG(WLR_INFO, "software renderer: dma-bufs must be mappable through the render device%s",
          dmabuf->map_check_fd_ < 0 ? " (cannot open its card node: no check)" : "");

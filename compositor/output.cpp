@@ -30,6 +30,12 @@ wlr_output_mode* find_mode(wlr_output* output, const config::Mode& want) {
   return best;
 }
 
+// What the configuration forces for the copy chain on this output, if anything.
+copy::Forced configured_copy_path(const config::Config& config, const char* name) {
+  const config::OutputConfig* conf = config.output_for(name);
+  return conf && conf->copy_path ? *conf->copy_path : copy::Forced{};
+}
+
 FrameScheduler::Mode scheduling_mode(wlr_output* output) {
   // For comparisons (bench/): composite and call clients back at once, as most
   // wlroots compositors do.
@@ -54,10 +60,14 @@ Output::Output(Server& server, wlr_output* output)
       frame_done_timer_(server.loop, [this] { send_frame_done(); }) {
   output->data = this;
   wlr_output_init_render(output, server.allocator, server.renderer);
-  copy_ = OutputCopy::create(*this);
-  planes_ = std::make_unique<OutputPlanes>(*this);
+  frame_ = std::make_unique<render::OutputFrame>(server.render_devices(), output,
+                                                 configured_copy_path(server.config(), output->name));
 
-  frame_.connect(&output->events.frame, [this](void*) { handle_frame(); });
+  frame_event_.connect(&output->events.frame, [this](void*) { handle_frame(); });
+  present_.connect(&output->events.present, [this](void* data) {
+    if (auto report = frame_->presented(*static_cast<wlr_output_event_present*>(data)))
+      this->server.buffer_paths->frame_presented(*report);
+  });
   // Nested backends: the host window was resized or closed.
   request_state_.connect(&output->events.request_state, [this](void* data) {
     auto* event = static_cast<wlr_output_event_request_state*>(data);
@@ -78,7 +88,8 @@ Output::Output(Server& server, wlr_output* output)
 
 Output::~Output() {
   server.buffer_paths->output_removed(*this);
-  frame_.disconnect();
+  frame_event_.disconnect();
+  present_.disconnect();
   request_state_.disconnect();
   destroy_.disconnect();
   scene_output_destroy_.disconnect();
@@ -94,7 +105,7 @@ Output::~Output() {
 
 void Output::apply_config(const config::Config& config, bool initial) {
   const config::OutputConfig* conf = config.output_for(wlr->name);
-  if (copy_ && !initial) copy_->reconfigure();
+  if (frame_->copy() && !initial) frame_->copy()->reconfigure(configured_copy_path(config, wlr->name));
   wlr_output_state state;
   wlr_output_state_init(&state);
   bool enabled = !conf || conf->enabled;
@@ -132,7 +143,7 @@ void Output::apply_config(const config::Config& config, bool initial) {
   if (!commit_state(state))
     TLOG(WLR_ERROR, "output %s: the configured state was refused", wlr->name);
   wlr_output_state_finish(&state);
-  planes_->refresh_model();
+  frame_->refresh_model();
 
   if (!wlr->enabled) {
     // Removing it from the layout also destroys its scene output.
@@ -140,11 +151,6 @@ void Output::apply_config(const config::Config& config, bool initial) {
   }
   wlr_scene_node_set_enabled(&background_->node, wlr->enabled);
   server.place_outputs();
-}
-
-bool Output::commit_state(const wlr_output_state& state, bool test_only) {
-  if (copy_) return copy_->commit_state(state, test_only);
-  return test_only ? wlr_output_test_state(wlr, &state) : wlr_output_commit_state(wlr, &state);
 }
 
 void Output::place_at(int x, int y) {
@@ -214,8 +220,14 @@ void Output::composite() {
                         : start;
   server.surface_timing->before_latch(wlr, present);
   // Nothing is committed when nothing changed.
-  bool due = planes_->frame_due();
-  bool committed = planes_->commit_frame();
+  bool due = render::OutputFrame::frame_due(scene_output);
+  const BufferPaths& paths = *server.buffer_paths;
+  render::FrameSettings settings{.planner = paths.planner_config(),
+                                 .tearing_allowed = paths.tearing_allowed(),
+                                 .overlays = server.overlays_enabled()};
+  std::optional<render::FrameReport> report = frame_->commit(scene_output, settings);
+  bool committed = report.has_value();
+  if (report) server.buffer_paths->frame_planned(*this, *report);
   int64_t end = monotonic_now();
   server.surface_timing->after_latch(wlr, present);
   if (!due) ++pacing.empty_compositions;

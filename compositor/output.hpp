@@ -6,8 +6,7 @@
 
 #include "frame_scheduler.hpp"
 #include "listener.hpp"
-#include "output_copy.hpp"
-#include "output_planes.hpp"
+#include "render/output_frame.hpp"
 #include "server.hpp"
 #include "timer.hpp"
 
@@ -43,15 +42,13 @@ class Output {
     uint64_t frame_callbacks = 0;      // batches of frame callbacks sent to clients
   } pacing;
 
-  // How this output's frames use its KMS planes (tranchectl explain).
-  OutputPlanes& planes() { return *planes_; }
-  const OutputPlanes& planes() const { return *planes_; }
-
-  // The copy chain, when the output is on another device than the renderer.
-  OutputCopy* copy() { return copy_.get(); }
-  const OutputCopy* copy() const { return copy_.get(); }
+  // This output's frames: planes, copy chain, the last report (tranchectl explain).
+  render::OutputFrame& frame() { return *frame_; }
+  const render::OutputFrame& frame() const { return *frame_; }
   // Commits (or tests) a state, through the copy chain where there is one.
-  bool commit_state(const wlr_output_state& state, bool test_only = false);
+  bool commit_state(const wlr_output_state& state, bool test_only = false) {
+    return frame_->commit_state(state, test_only);
+  }
 
   // A client showing on this output committed (feeds the client budget).
   void client_committed(int64_t now) { scheduler.client_committed(now); }
@@ -63,13 +60,13 @@ class Output {
   void arm_frame_done(int64_t at);
   void update_refresh();
 
-  std::unique_ptr<OutputCopy> copy_;
-  std::unique_ptr<OutputPlanes> planes_;
+  std::unique_ptr<render::OutputFrame> frame_;
   wlr_scene_rect* background_ = nullptr;
   wlr_box usable_{};
   Timer composite_timer_;
   Timer frame_done_timer_;
-  Listener frame_;
+  Listener frame_event_;
+  Listener present_;
   Listener request_state_;
   Listener destroy_;
   Listener scene_output_destroy_;

@@ -68,7 +68,7 @@ std::optional<std::string> drm_device_in_use(wlr_backend* backend) {
 // would then blit every frame for a second device on that device, importing
 // the render device's buffers there with its own renderer, which not every
 // pair of drivers can do. tranche copies frames to such outputs itself, by the
-// fastest path that works (OutputCopy). No hot-plugged GPUs are added later.
+// fastest path that works (render::CopyChain). No hot-plugged GPUs are added later.
 wlr_backend* create_drm_backends(wl_event_loop* loop, wlr_session** session_out) {
   wlr_session* session = wlr_session_create(loop);
   if (!session) return nullptr;
@@ -447,6 +447,15 @@ void Server::create_protocols() {
     wlr_output_commit_state(event->output, &state);
     wlr_output_state_finish(&state);
   });
+}
+
+render::Devices Server::render_devices() {
+  return {.backend = backend,
+          .renderer = renderer,
+          .allocator = allocator,
+          .scene = scene,
+          .tearing_control = tearing_control,
+          .surface_id = [this](wlr_surface* surface) { return surface_ids.of(surface); }};
 }
 
 void Server::handle_new_output(wlr_output* wlr) {

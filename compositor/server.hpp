@@ -16,6 +16,7 @@
 #include "listener.hpp"
 #include "options.hpp"
 #include "placement.hpp"
+#include "render/frame.hpp"
 #include "surface_ids.hpp"
 #include "wlr.hpp"
 
@@ -122,7 +123,7 @@ class Server {
   std::unique_ptr<InputMethodRelay> input_method;  // text-input-v3 <-> input-method-v2
   std::unique_ptr<SecurityContext> security_context;  // hides privileged globals from sandboxes
   wlr_content_type_manager_v1* content_types = nullptr;
-  wlr_tearing_control_manager_v1* tearing_control = nullptr;  // the hints; OutputPlanes acts on them
+  wlr_tearing_control_manager_v1* tearing_control = nullptr;  // the hints; render::OutputFrame acts on them
   std::unique_ptr<BufferPaths> buffer_paths;    // planes, feedback, explain/stats
   std::unique_ptr<ExplicitSync> explicit_sync;  // linux-drm-syncobj-v1; describe() for IPC
   std::unique_ptr<SurfaceTiming> surface_timing;  // fifo-v1, commit-timing-v1; Output latches it
@@ -130,6 +131,8 @@ class Server {
   const char* backend_name = "";
 
   SurfaceIds surface_ids;  // one id per surface, for IPC and the log
+  // What an output's frames are drawn with (render/), handed down once.
+  render::Devices render_devices();
 
   std::list<std::unique_ptr<LayerSurface>> layer_surfaces;
   Xwayland* xwayland() { return xwayland_.get(); }

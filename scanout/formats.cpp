@@ -1,5 +1,7 @@
 #include "formats.hpp"
 
+#include <drm_fourcc.h>
+
 #include <cstdio>
 
 namespace tranche::scanout {
@@ -45,6 +47,31 @@ FormatSet FormatSet::minus(const FormatSet& other) const {
 namespace {
 bool printable(char c) { return c >= 0x20 && c < 0x7f; }
 }  // namespace
+
+namespace {
+constexpr FormatInfo kFormats[] = {
+    {DRM_FORMAT_ARGB8888, 1, true, 4},       {DRM_FORMAT_XRGB8888, 1, false, 4},
+    {DRM_FORMAT_ABGR8888, 1, true, 4},       {DRM_FORMAT_XBGR8888, 1, false, 4},
+    {DRM_FORMAT_RGBA8888, 1, true, 4},       {DRM_FORMAT_RGBX8888, 1, false, 4},
+    {DRM_FORMAT_BGRA8888, 1, true, 4},       {DRM_FORMAT_BGRX8888, 1, false, 4},
+    {DRM_FORMAT_ARGB2101010, 1, true, 4},    {DRM_FORMAT_XRGB2101010, 1, false, 4},
+    {DRM_FORMAT_ABGR2101010, 1, true, 4},    {DRM_FORMAT_XBGR2101010, 1, false, 4},
+    {DRM_FORMAT_RGB565, 1, false, 2},        {DRM_FORMAT_BGR565, 1, false, 2},
+    {DRM_FORMAT_ARGB16161616F, 1, true, 8},  {DRM_FORMAT_XRGB16161616F, 1, false, 8},
+    {DRM_FORMAT_ABGR16161616F, 1, true, 8},  {DRM_FORMAT_XBGR16161616F, 1, false, 8},
+    {DRM_FORMAT_ARGB16161616, 1, true, 8},   {DRM_FORMAT_XRGB16161616, 1, false, 8},
+    {DRM_FORMAT_ABGR16161616, 1, true, 8},   {DRM_FORMAT_XBGR16161616, 1, false, 8},
+    // Video: luma plane, then chroma.
+    {DRM_FORMAT_NV12, 2, false, 1},          {DRM_FORMAT_P010, 2, false, 2},
+    {DRM_FORMAT_YUV420, 3, false, 1},
+};
+}  // namespace
+
+const FormatInfo* format_info(Fourcc format) {
+  for (const FormatInfo& info : kFormats)
+    if (info.fourcc == format) return &info;
+  return nullptr;
+}
 
 std::string fourcc_name(Fourcc format) {
   std::string name;

@@ -36,6 +36,16 @@ class FormatSet {
   std::map<Fourcc, std::set<Modifier>> formats_;
 };
 
+// What tranche knows of a pixel format: this table is the one place.
+struct FormatInfo {
+  Fourcc fourcc;
+  int planes;           // memory planes with a LINEAR (or implicit) modifier
+  bool alpha;           // has an alpha channel
+  int bytes_per_pixel;  // of the first plane
+};
+// nullptr for a format tranche does not know (the importer then decides).
+const FormatInfo* format_info(Fourcc format);
+
 // "XR24"; non-printable codes as "0x%08x".
 std::string fourcc_name(Fourcc format);
 // "0x0", "0xffffffffffffff".

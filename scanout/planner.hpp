@@ -1,6 +1,6 @@
 // The plane planner: for one output frame, which visible buffer goes on which
 // KMS plane, and why the others are composited. Pure policy; the glue
-// (compositor/output_planes.cpp) verifies every assignment with a test commit
+// (render/output_frame.cpp) verifies every assignment with a test commit
 // and demotes what the driver refuses.
 #pragma once
 

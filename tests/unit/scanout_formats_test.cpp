@@ -2,6 +2,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <drm_fourcc.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -190,4 +191,22 @@ TEST(KmsPlanes, SameDeviceFallsBackToTheDeviceNumber) {
   close(null_a);
   close(null_b);
   close(zero);
+}
+
+TEST(FormatInfo, KnowsPlanesAlphaAndSize) {
+  const tranche::scanout::FormatInfo* argb = tranche::scanout::format_info(DRM_FORMAT_ARGB8888);
+  ASSERT_NE(argb, nullptr);
+  EXPECT_EQ(argb->planes, 1);
+  EXPECT_TRUE(argb->alpha);
+  EXPECT_EQ(argb->bytes_per_pixel, 4);
+  const tranche::scanout::FormatInfo* xrgb = tranche::scanout::format_info(DRM_FORMAT_XRGB8888);
+  ASSERT_NE(xrgb, nullptr);
+  EXPECT_FALSE(xrgb->alpha);
+  const tranche::scanout::FormatInfo* nv12 = tranche::scanout::format_info(DRM_FORMAT_NV12);
+  ASSERT_NE(nv12, nullptr);
+  EXPECT_EQ(nv12->planes, 2);
+  EXPECT_EQ(nv12->bytes_per_pixel, 1);
+  EXPECT_EQ(tranche::scanout::format_info(DRM_FORMAT_RGB565)->bytes_per_pixel, 2);
+  EXPECT_EQ(tranche::scanout::format_info(DRM_FORMAT_ABGR16161616F)->bytes_per_pixel, 8);
+  EXPECT_EQ(tranche::scanout::format_info(tranche::scanout::fourcc_from_name("ZZZZ")), nullptr);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """VM test: the copy chain — an output whose KMS device is not the render
-device (compositor/output_copy.cpp, copy/path_selector.cpp). The VM has vkms
+device (render/copy_chain.cpp, render/copy/path_selector.cpp). The VM has vkms
 and virtio-gpu (2D); the first card in WLR_DRM_DEVICES renders (GLES2, llvmpipe)
 and the render device's own output is disabled by config, so clients land on
 the other card's output. One tranche per case, each stopped with SIGTERM (exit 0):

@@ -1,4 +1,4 @@
-#include "output_planes.hpp"
+#include "output_frame.hpp"
 
 #include <drm_fourcc.h>
 #include <xf86drmMode.h>
@@ -7,14 +7,14 @@
 #include <map>
 #include <string>
 
-#include "buffer_paths.hpp"
+#include "compose.hpp"
 #include "presentation-time-protocol.h"
-#include "output.hpp"
 #include "scanout/kms_planes.hpp"
-#include "server.hpp"
 #include "timer.hpp"
 
-namespace tranche {
+#define RLOG(verb, fmt, ...) _wlr_log(verb, "[tranche] " fmt, ##__VA_ARGS__)
+
+namespace tranche::render {
 
 using scanout::Candidate;
 using scanout::Path;
@@ -24,14 +24,8 @@ using scanout::Reason;
 namespace {
 
 bool format_has_alpha(uint32_t format) {
-  switch (format) {
-    case DRM_FORMAT_ARGB8888: case DRM_FORMAT_ABGR8888: case DRM_FORMAT_RGBA8888: case DRM_FORMAT_BGRA8888:
-    case DRM_FORMAT_ARGB2101010: case DRM_FORMAT_ABGR2101010:
-    case DRM_FORMAT_ARGB16161616F: case DRM_FORMAT_ABGR16161616F:
-    case DRM_FORMAT_ARGB16161616: case DRM_FORMAT_ABGR16161616:
-      return true;
-    default: return false;
-  }
+  const scanout::FormatInfo* info = scanout::format_info(format);
+  return info && info->alpha;
 }
 
 wlr_scene_buffer* scene_buffer(wlr_scene_node* node) {
@@ -67,30 +61,29 @@ void node_size(wlr_scene_node* node, int* width, int* height) {
 
 }  // namespace
 
-OutputPlanes::OutputPlanes(Output& output) : output_(output) {
+OutputFrame::OutputFrame(const Devices& devices, wlr_output* output, copy::Forced copy_path)
+    : devices_(devices), output_(output), copy_(CopyChain::create(devices, output, copy_path)) {
   refresh_model();
-  present_.connect(&output.wlr->events.present,
-                   [this](void* data) { presented(*static_cast<wlr_output_event_present*>(data)); });
 }
 
-OutputPlanes::~OutputPlanes() {
-  present_.disconnect();
+OutputFrame::~OutputFrame() {
   discard_in_flight();
   drop_layers();
 }
 
 // Feedback destroyed unsent tells the client `discarded`.
-void OutputPlanes::discard_in_flight() {
+void OutputFrame::discard_in_flight() {
   if (!in_flight_) return;
   for (auto [feedback, zero_copy] : in_flight_->feedback) wlr_presentation_feedback_destroy(feedback);
   in_flight_.reset();
 }
 
-void OutputPlanes::presented(const wlr_output_event_present& event) {
-  if (!in_flight_ || event.commit_seq != in_flight_->commit_seq) return;
+std::optional<PresentReport> OutputFrame::presented(const wlr_output_event_present& event) {
+  if (!in_flight_ || event.commit_seq != in_flight_->commit_seq) return std::nullopt;
+  std::optional<PresentReport> result;
   if (event.presented) {
     ++counters_.presented_frames;
-    output_.server.buffer_paths->frame_presented(in_flight_->shown, in_flight_->zero_copy);
+    result = PresentReport{in_flight_->shown, in_flight_->zero_copy};
     for (auto [feedback, zero_copy] : in_flight_->feedback) {
       wlr_presentation_event e;
       wlr_presentation_event_from_output(&e, &event);
@@ -99,10 +92,17 @@ void OutputPlanes::presented(const wlr_output_event_present& event) {
     }
   }
   discard_in_flight();
+  return result;
 }
 
-void OutputPlanes::refresh_model() {
-  wlr_output* o = output_.wlr;
+bool OutputFrame::commit_state(const wlr_output_state& state, bool test_only) {
+  if (copy_) return copy_->commit_state(state, test_only);
+  return test_only ? wlr_output_test_state(output_, &state) : wlr_output_commit_state(output_, &state);
+}
+
+void OutputFrame::refresh_model() {
+  wlr_output* o = output_;
+  bool overlays = model_.overlays_supported;
   model_ = scanout::OutputPlanes{};
   crtc_id_ = 0;
   model_.output = o->name;
@@ -111,17 +111,17 @@ void OutputPlanes::refresh_model() {
   if (!wlr_output_is_drm(o)) return;  // nested and headless outputs have no planes
   int fd = wlr_backend_get_drm_fd(o->backend);
   model_.kms_device = scanout::drm_fd_device(fd);
-  int render_fd = output_.server.renderer ? wlr_renderer_get_drm_fd(output_.server.renderer) : -1;
+  int render_fd = devices_.renderer ? wlr_renderer_get_drm_fd(devices_.renderer) : -1;
   // A card node and its render node are one device.
   model_.other_device = render_fd >= 0 && !scanout::same_drm_device(render_fd, fd);
   // Unless the display device imports the render device's buffers.
-  if (const OutputCopy* copier = output_.copy()) model_.other_device = copier->choose() != copy::Path::ZeroCopy;
-  // wlroots 0.18 puts output layers on planes only through libliftoff.
-  model_.overlays_supported = output_.server.overlays_enabled();
+  if (copy_) model_.other_device = copy_->choose() != copy::Path::ZeroCopy;
+  // wlroots puts output layers on planes only through libliftoff.
+  model_.overlays_supported = overlays;
   if (!o->enabled) return;
   auto planes = scanout::read_kms_planes(fd, wlr_drm_connector_get_id(o));
   if (!planes) {
-    TLOG(WLR_ERROR, "output %s: cannot read its KMS planes: %s", o->name, planes.error().c_str());
+    RLOG(WLR_ERROR, "output %s: cannot read its KMS planes: %s", o->name, planes.error().c_str());
     return;
   }
   model_.planes = std::move(*planes);
@@ -130,15 +130,13 @@ void OutputPlanes::refresh_model() {
 
 // Everything the scene draws on this output, bottom to top, in output-buffer
 // coordinates (what KMS plane rectangles use).
-void OutputPlanes::collect(std::vector<Candidate>& candidates, std::vector<Element>& elements) {
-  wlr_output* o = output_.wlr;
-  wlr_scene_output* so = output_.scene_output;
+void OutputFrame::collect(wlr_scene_output* so, std::vector<Candidate>& candidates, std::vector<Element>& elements) {
+  wlr_output* o = output_;
   int width = 0, height = 0;
   wlr_output_effective_resolution(o, &width, &height);
   const wlr_box logical{so->x, so->y, width, height};
   int trans_width = o->width, trans_height = o->height;
   if (o->transform & WL_OUTPUT_TRANSFORM_90) std::swap(trans_width, trans_height);
-  BufferPaths& paths = *output_.server.buffer_paths;
 
   auto visit = [&](auto&& self, wlr_scene_node* node, int x, int y) -> void {
     if (!node->enabled) return;
@@ -174,7 +172,7 @@ void OutputPlanes::collect(std::vector<Candidate>& candidates, std::vector<Eleme
       if (!buffer->buffer) return;
       if (auto* surface = wlr_scene_surface_try_from_buffer(buffer)) {
         element.surface = surface->surface;
-        c.surface_id = paths.surface_id(surface->surface);
+        c.surface_id = devices_.surface_id(surface->surface);
       }
       wlr_dmabuf_attributes dmabuf{};
       if (wlr_buffer_get_dmabuf(own_buffer(buffer->buffer), &dmabuf)) {
@@ -201,31 +199,32 @@ void OutputPlanes::collect(std::vector<Candidate>& candidates, std::vector<Eleme
     candidates.push_back(c);
     elements.push_back(element);
   };
-  visit(visit, &output_.server.scene->tree.node, 0, 0);
+  visit(visit, &devices_.scene->tree.node, 0, 0);
 }
 
-bool OutputPlanes::frame_due() const {
-  wlr_scene_output* so = output_.scene_output;
+bool OutputFrame::frame_due(wlr_scene_output* so) {
   return so && wlr_scene_output_needs_frame(so);  // the output asked, or the scene has damage
 }
 
-bool OutputPlanes::commit_frame() {
-  wlr_output* o = output_.wlr;
-  if (!frame_due()) return false;
+std::optional<FrameReport> OutputFrame::commit(wlr_scene_output* so, const FrameSettings& settings) {
+  wlr_output* o = output_;
+  if (!frame_due(so)) return std::nullopt;
+  settings_ = settings;
+  model_.overlays_supported = settings.overlays;
   // Mode changes by output management or a nested host come here unannounced.
   if (model_.width != o->width || model_.height != o->height) refresh_model();
 
   std::vector<Candidate> candidates;
   std::vector<Element> elements;
-  collect(candidates, elements);
+  collect(so, candidates, elements);
   // On another device, planes are candidates only while the display device
   // takes the render device's buffers (zero-copy).
-  OutputCopy* copier = output_.copy();
+  CopyChain* copier = copy_.get();
   std::optional<copy::Path> copy_path;
   if (copier) copy_path = copier->choose();
   if (copier) model_.other_device = copy_path != copy::Path::ZeroCopy;
 
-  scanout::PlannerConfig config = output_.server.buffer_paths->planner_config();
+  scanout::PlannerConfig config = settings.planner;
   // A screen capture or a software cursor reads or draws into the composited
   // frame: then nothing may bypass it.
   std::optional<Reason> locked;
@@ -233,14 +232,15 @@ bool OutputPlanes::commit_frame() {
     locked = o->attach_render_locks > 0 ? Reason::ScreenCapture : Reason::SoftwareCursor;
   if (locked) config.direct_scanout = config.overlays = false;
   Plan plan = scanout::plan_output(model_, candidates, config);
-  auto shown = [&](bool copied) {
+  auto shown = [&](bool copied) -> std::optional<FrameReport> {
     count_frame(plan);
-    report(plan, candidates, elements, copied);
-    if (copied) last_frame_path_ = Path::Copied;
-    return true;
+    return report(plan, candidates, elements, copied);
   };
   // Everything composited, then copied to the display device.
-  if (copy_path && *copy_path != copy::Path::ZeroCopy) return copier->commit_frame(*copy_path) && shown(true);
+  if (copy_path && *copy_path != copy::Path::ZeroCopy) {
+    if (!copier->commit_frame(so, *copy_path)) return std::nullopt;
+    return shown(true);
+  }
   // An overlay the driver refused stays composited for a while rather than
   // costing a failed test commit every frame.
   int64_t now = monotonic_now();
@@ -252,7 +252,7 @@ bool OutputPlanes::commit_frame() {
   }
   if (locked) {
     // The lock, not the configuration, is why (unless the configuration also is).
-    const scanout::PlannerConfig configured = output_.server.buffer_paths->planner_config();
+    const scanout::PlannerConfig& configured = settings.planner;
     for (auto& decision : plan.decisions) {
       if (!decision.reasons.has(Reason::DisabledByConfig)) continue;
       if (configured.direct_scanout && configured.overlays) decision.reasons.remove(Reason::DisabledByConfig);
@@ -260,17 +260,19 @@ bool OutputPlanes::commit_frame() {
     }
   }
 
-  last_tearing_ = scanout::Tearing::NotRequested;  // only the scene's path asks for async flips
-  bool committed = plan.overlays.empty() ? commit_through_scene(plan, candidates, elements)
-                                         : commit_with_overlays(plan, candidates, elements);
+  tearing_ = scanout::Tearing::NotRequested;  // only the scene's path asks for async flips
+  bool committed = plan.overlays.empty() ? commit_through_scene(so, plan, candidates, elements)
+                                         : commit_with_overlays(so, plan, candidates, elements);
   if (copier && committed) copier->zero_copy_succeeded();
   if (copier && !committed && copier->zero_copy_failed("the display device did not take the render device's buffer")) {
     // The same frame goes on by the next path: no blank, no frozen output.
     model_.other_device = true;
     plan = scanout::plan_output(model_, candidates, config);
-    return copier->commit_frame(copier->choose()) && shown(true);
+    if (!copier->commit_frame(so, copier->choose())) return std::nullopt;
+    return shown(true);
   }
-  return committed && shown(false);
+  if (!committed) return std::nullopt;
+  return shown(false);
 }
 
 // Whether the scene scanned `shown` out: the buffer itself or the client's own.
@@ -280,9 +282,8 @@ static bool scans_out(wlr_buffer* committed, wlr_buffer* shown) {
 
 // No overlays: wlr_scene composes, with its damage tracking, or scans the one
 // fullscreen buffer out on the primary plane (testing it first).
-bool OutputPlanes::commit_through_scene(Plan& plan, const std::vector<Candidate>& candidates,
-                                        const std::vector<Element>& elements) {
-  wlr_scene_output* so = output_.scene_output;
+bool OutputFrame::commit_through_scene(wlr_scene_output* so, Plan& plan, const std::vector<Candidate>& candidates,
+                                       const std::vector<Element>& elements) {
   drop_layers();
   if (scene_damage_stale_) {
     // Our own composition drew the last frames: the scene's idea of what each
@@ -302,7 +303,7 @@ bool OutputPlanes::commit_through_scene(Plan& plan, const std::vector<Candidate>
     }
   }
   if (ok) request_tearing(state, plan, elements);
-  ok = ok && wlr_output_commit_state(output_.wlr, &state);
+  ok = ok && wlr_output_commit_state(output_, &state);
   if (ok && state.tearing_page_flip) ++counters_.tearing_frames;
   wlr_output_state_finish(&state);
   return ok;
@@ -310,8 +311,8 @@ bool OutputPlanes::commit_through_scene(Plan& plan, const std::vector<Candidate>
 
 // tearing-control-v1: an asynchronous flip for the fullscreen buffer scanned
 // out as is, when its client asked and the configuration and backend allow.
-void OutputPlanes::request_tearing(wlr_output_state& state, const Plan& plan, const std::vector<Element>& elements) {
-  auto* manager = output_.server.tearing_control;
+void OutputFrame::request_tearing(wlr_output_state& state, const Plan& plan, const std::vector<Element>& elements) {
+  auto* manager = devices_.tearing_control;
   auto asks = [manager](const Element& element) {
     return element.surface && manager &&
            wlr_tearing_control_manager_v1_surface_hint_from_surface(manager, element.surface) ==
@@ -322,12 +323,12 @@ void OutputPlanes::request_tearing(wlr_output_state& state, const Plan& plan, co
   bool direct = plan.primary && plan.decisions[*plan.primary].path == Path::Primary &&
                 (state.committed & WLR_OUTPUT_STATE_BUFFER);
   bool hint = direct ? asks(elements[*plan.primary]) : std::ranges::any_of(elements, asks);
-  last_tearing_ = scanout::plan_tearing(hint, output_.server.buffer_paths->tearing_allowed(), direct);
-  if (last_tearing_ != scanout::Tearing::Async) return;
+  tearing_ = scanout::plan_tearing(hint, settings_.tearing_allowed, direct);
+  if (tearing_ != scanout::Tearing::Async) return;
   state.tearing_page_flip = true;
-  if (wlr_output_test_state(output_.wlr, &state)) return;
+  if (wlr_output_test_state(output_, &state)) return;
   state.tearing_page_flip = false;  // this frame waits for vblank
-  last_tearing_ = scanout::Tearing::RefusedByDriver;
+  tearing_ = scanout::Tearing::RefusedByDriver;
   ++counters_.tearing_refused;
 }
 
@@ -340,9 +341,9 @@ void OutputPlanes::request_tearing(wlr_output_state& state, const Plan& plan, co
 // *and* drawn into the composition beneath it: if the driver leaves it off the
 // plane, the frame is still right. Once a commit accepted it (same buffer
 // place and format), later frames leave it out of the composition.
-bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>& candidates,
-                                        const std::vector<Element>& elements) {
-  wlr_output* o = output_.wlr;
+bool OutputFrame::commit_with_overlays(wlr_scene_output* so, Plan& plan, const std::vector<Candidate>& candidates,
+                                       const std::vector<Element>& elements) {
+  wlr_output* o = output_;
   while (layers_.size() < plan.overlays.size()) layers_.push_back(wlr_output_layer_create(o));
 
   std::vector<bool> draw(candidates.size(), false);
@@ -355,6 +356,9 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
   // The base may only be scanned out when nothing needs drawing over it.
   bool scan_base = plan.primary && all_confirmed;
   if (plan.primary && !scan_base) draw[*plan.primary] = true;
+  std::vector<DrawItem> beneath;  // composited into the primary plane's buffer
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (draw[i]) beneath.push_back({elements[i].node, elements[i].surface, candidates[i].dst, candidates[i].opaque});
 
   wlr_output_state state;
   wlr_output_state_init(&state);
@@ -372,9 +376,9 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
   }
   wlr_output_state_set_layers(&state, layer_states.data(), layer_states.size());
   bool composed = scan_base ? (wlr_output_state_set_buffer(&state, own_buffer(scene_buffer(elements[*plan.primary].node)->buffer)), true)
-                            : compose(state, draw, candidates, elements);
+                            : compose(devices_.renderer, o, state, beneath);
   bool ok = composed && wlr_output_test_state(o, &state);
-  TLOG(WLR_DEBUG, "output %s: %zu overlay(s)%s: %s", o->name, plan.overlays.size(),
+  RLOG(WLR_DEBUG, "output %s: %zu overlay(s)%s: %s", o->name, plan.overlays.size(),
        scan_base ? " over a scanned-out buffer" : "",
        !composed ? "composition failed" : ok ? "test commit passed" : "test commit refused");
   if (!ok) {
@@ -386,7 +390,7 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
         scanout::demote(plan, candidates, index, Reason::TestCommitFailed);
     }
     if (plan.primary && !scan_base) scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
-    return commit_through_scene(plan, candidates, elements);
+    return commit_through_scene(so, plan, candidates, elements);
   }
   ok = wlr_output_commit_state(o, &state);
   scene_damage_stale_ = true;
@@ -411,7 +415,7 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
         continue;
       }
       if (plan.decisions[tried[i]].path != Path::Overlay) continue;
-      TLOG(WLR_DEBUG, "output %s: the driver left surface %llu off its plane", o->name,
+      RLOG(WLR_DEBUG, "output %s: the driver left surface %llu off its plane", o->name,
            static_cast<unsigned long long>(c.surface_id));
       ++counters_.test_commit_failures;
       remember_refusal(c);
@@ -426,107 +430,49 @@ bool OutputPlanes::commit_with_overlays(Plan& plan, const std::vector<Candidate>
   return ok;
 }
 
-// The primary plane's buffer for a frame with overlays: the candidates marked
-// in `draw`, bottom to top, into a swapchain buffer.
-bool OutputPlanes::compose(wlr_output_state& state, const std::vector<bool>& draw,
-                           const std::vector<Candidate>& candidates, const std::vector<Element>& elements) {
-  wlr_output* o = output_.wlr;
-  if (!wlr_output_configure_primary_swapchain(o, &state, &o->swapchain)) return false;
-  wlr_buffer* target = wlr_swapchain_acquire(o->swapchain);
-  if (!target) return false;
-  wlr_render_pass* pass = wlr_renderer_begin_buffer_pass(output_.server.renderer, target, nullptr);
-  if (!pass) {
-    wlr_buffer_unlock(target);
-    return false;
-  }
-  wlr_render_rect_options clear{};
-  clear.box = {0, 0, o->width, o->height};
-  clear.color = {0, 0, 0, 1};
-  clear.blend_mode = WLR_RENDER_BLEND_MODE_NONE;
-  wlr_render_pass_add_rect(pass, &clear);
-  std::vector<wlr_texture*> temporary;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (!draw[i]) continue;
-    const Candidate& c = candidates[i];
-    wlr_box dst{c.dst.x, c.dst.y, c.dst.width, c.dst.height};
-    wlr_scene_node* node = elements[i].node;
-    if (node->type == WLR_SCENE_NODE_RECT) {
-      const float* color = wlr_scene_rect_from_node(node)->color;
-      wlr_render_rect_options rect{};
-      rect.box = dst;
-      rect.color = {color[0], color[1], color[2], color[3]};
-      rect.blend_mode = c.opaque ? WLR_RENDER_BLEND_MODE_NONE : WLR_RENDER_BLEND_MODE_PREMULTIPLIED;
-      wlr_render_pass_add_rect(pass, &rect);
-      continue;
-    }
-    wlr_scene_buffer* buffer = scene_buffer(node);
-    wlr_texture* texture = elements[i].surface ? wlr_surface_get_texture(elements[i].surface) : nullptr;
-    if (!texture) {
-      texture = wlr_texture_from_buffer(output_.server.renderer, buffer->buffer);
-      if (!texture) continue;
-      temporary.push_back(texture);
-    }
-    wlr_render_texture_options options{};
-    options.texture = texture;
-    options.src_box = buffer->src_box;
-    options.dst_box = dst;
-    options.alpha = &buffer->opacity;
-    options.transform = wlr_output_transform_compose(wlr_output_transform_invert(buffer->transform), o->transform);
-    options.filter_mode = buffer->filter_mode;
-    options.blend_mode = c.opaque ? WLR_RENDER_BLEND_MODE_NONE : WLR_RENDER_BLEND_MODE_PREMULTIPLIED;
-    wlr_render_pass_add_texture(pass, &options);
-  }
-  wlr_output_add_software_cursors_to_render_pass(o, pass, nullptr);
-  bool ok = wlr_render_pass_submit(pass);
-  for (auto* texture : temporary) wlr_texture_destroy(texture);
-  if (ok) wlr_output_state_set_buffer(&state, target);
-  wlr_buffer_unlock(target);
-  return ok;
-}
-
-bool OutputPlanes::matches(const std::vector<Refusal>& list, const Candidate& c) {
+bool OutputFrame::matches(const std::vector<Refusal>& list, const Candidate& c) {
   return std::ranges::any_of(list, [&](const Refusal& r) {
     return r.surface_id == c.surface_id && r.dst == c.dst && r.format == c.format && r.modifier == c.modifier;
   });
 }
 
-void OutputPlanes::remember_refusal(const Candidate& c) {
+void OutputFrame::remember_refusal(const Candidate& c) {
   refused_.push_back({c.surface_id, c.dst, c.format, c.modifier, monotonic_now() + kRefusalMemory});
 }
 
-void OutputPlanes::drop_layers() {
+void OutputFrame::drop_layers() {
   // Destroying a layer frees its plane on the next commit.
   for (auto* layer : layers_) wlr_output_layer_destroy(layer);
   layers_.clear();
   confirmed_.clear();
 }
 
-void OutputPlanes::count_frame(const Plan& plan) {
+void OutputFrame::count_frame(const Plan& plan) {
   ++counters_.frames;
   ++(plan.primary ? counters_.frames_primary : counters_.frames_composited);
   if (plan.primary) ++counters_.primary_assignments;
   counters_.overlay_assignments += plan.overlays.size();
   if (!plan.overlays.empty()) ++counters_.frames_with_overlays;
-  if (output_.wlr->hardware_cursor) ++counters_.cursor_plane_frames;
+  if (output_->hardware_cursor) ++counters_.cursor_plane_frames;
 }
 
 // After a commit: what it showed, for explain and feedback, and what its
 // present event will count.
-void OutputPlanes::report(const Plan& plan, const std::vector<Candidate>& candidates,
-                          const std::vector<Element>& elements, bool copied) {
-  last_frame_path_ = plan.primary ? Path::Primary : Path::Composited;
-  last_overlays_ = plan.overlays.size();
+FrameReport OutputFrame::report(const Plan& plan, const std::vector<Candidate>& candidates,
+                                const std::vector<Element>& elements, bool copied) {
+  FrameReport result{.path = copied ? Path::Copied : plan.primary ? Path::Primary : Path::Composited,
+                     .overlays = plan.overlays.size(),
+                     .tearing = tearing_};
   on_planes_.clear();
   discard_in_flight();  // a commit whose present event never came (the output was disabled)
-  InFlight frame{.commit_seq = output_.wlr->commit_seq};
-  std::vector<BufferPaths::Shown> shown;
+  InFlight frame{.commit_seq = output_->commit_seq};
   for (size_t i = 0; i < candidates.size(); ++i) {
     wlr_surface* surface = elements[i].surface;
     if (!surface) continue;
     const auto& decision = plan.decisions[i];
     bool on_plane = !copied && (decision.path == Path::Primary || decision.path == Path::Overlay);
     if (on_plane) on_planes_.push_back({candidates[i].surface_id, candidates[i].dst});
-    shown.push_back({surface, candidates[i], decision});
+    result.shown.push_back({surface, candidates[i], decision});
     if (decision.path == Path::Hidden) continue;
     frame.shown.push_back(candidates[i].surface_id);
     if (on_plane) frame.zero_copy.push_back(candidates[i].surface_id);
@@ -535,21 +481,22 @@ void OutputPlanes::report(const Plan& plan, const std::vector<Candidate>& candid
       if (auto* feedback = wlr_presentation_surface_sampled(surface)) frame.feedback.push_back({feedback, on_plane});
   }
   in_flight_ = std::move(frame);
-  output_.server.buffer_paths->frame_planned(output_, shown);
+  last_report_ = FrameReport{result.path, result.overlays, result.tearing, {}};  // no surface outlives its frame here
+  return result;
 }
 
 // Which KMS plane shows a buffer at `dst` now. The planner only proposes;
 // with libliftoff the plane is libliftoff's choice, so ask KMS: the plane on
 // our CRTC (an overlay may serve another CRTC meanwhile) whose framebuffer
 // has that size at that place.
-std::optional<uint32_t> OutputPlanes::kms_plane_showing(const scanout::Rect& dst) const {
+std::optional<uint32_t> OutputFrame::kms_plane_showing(const scanout::Rect& dst) const {
   for (const auto& p : model_.planes)
     if (kms_plane_shows(p.id, dst)) return p.id;
   return std::nullopt;
 }
 
-bool OutputPlanes::kms_plane_shows(uint32_t plane_id, const scanout::Rect& dst) const {
-  wlr_output* o = output_.wlr;
+bool OutputFrame::kms_plane_shows(uint32_t plane_id, const scanout::Rect& dst) const {
+  wlr_output* o = output_;
   if (!wlr_output_is_drm(o)) return false;
   int fd = wlr_backend_get_drm_fd(o->backend);
   // The atomic properties: legacy GETPLANE does not report positions.
@@ -559,7 +506,7 @@ bool OutputPlanes::kms_plane_shows(uint32_t plane_id, const scanout::Rect& dst) 
          is("CRTC_Y", dst.y) && is("CRTC_W", dst.width) && is("CRTC_H", dst.height);
 }
 
-ipc::json OutputPlanes::describe() const {
+ipc::json OutputFrame::describe() const {
   std::map<uint32_t, uint64_t> users;  // plane id -> surface id, as KMS shows it
   for (const auto& [surface_id, dst] : on_planes_)
     if (auto id = kms_plane_showing(dst)) users[*id] = surface_id;
@@ -569,7 +516,7 @@ ipc::json OutputPlanes::describe() const {
     j["surface"] = users.contains(plane.id) ? ipc::json(users[plane.id]) : ipc::json(nullptr);
     planes.push_back(j);
   }
-  wlr_output* o = output_.wlr;
+  wlr_output* o = output_;
   ipc::json cursor{{"path", o->hardware_cursor ? "cursor" : "composited"}, {"reasons", ipc::json::array()}};
   if (!o->hardware_cursor) {
     bool has_cursor_plane = std::ranges::any_of(
@@ -582,14 +529,14 @@ ipc::json OutputPlanes::describe() const {
           {"other_device", model_.other_device},
           {"overlays_supported", model_.overlays_supported},
           {"planes", planes},
-          {"frame", {{"path", scanout::path_name(last_frame_path_)},
-                     {"overlays", last_overlays_},
-                     {"tearing", scanout::tearing_name(last_tearing_)}}},
+          {"frame", {{"path", scanout::path_name(last_report_.path)},
+                     {"overlays", last_report_.overlays},
+                     {"tearing", scanout::tearing_name(last_report_.tearing)}}},
           {"cursor", cursor},
-          {"copy", output_.copy() ? output_.copy()->describe() : ipc::json(nullptr)}};
+          {"copy", copy_ ? copy_->describe() : ipc::json(nullptr)}};
 }
 
-ipc::json OutputPlanes::stats() const {
+ipc::json OutputFrame::stats() const {
   const auto& c = counters_;
   return {{"frames", c.frames},
           {"frames_primary", c.frames_primary},
@@ -602,11 +549,7 @@ ipc::json OutputPlanes::stats() const {
           {"presented_frames", c.presented_frames},
           {"tearing_frames", c.tearing_frames},
           {"tearing_refused", c.tearing_refused},
-          {"pacing", {{"frame_events", output_.pacing.frame_events},
-                      {"empty_compositions", output_.pacing.empty_compositions},
-                      {"commit_failures", output_.pacing.commit_failures},
-                      {"frame_callbacks", output_.pacing.frame_callbacks}}},
-          {"copy", output_.copy() ? output_.copy()->describe_paths() : ipc::json(nullptr)}};
+          {"copy", copy_ ? copy_->describe_paths() : ipc::json(nullptr)}};
 }
 
-}  // namespace tranche
+}  // namespace tranche::render

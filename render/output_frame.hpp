@@ -1,14 +1,19 @@
-// One output's frame on KMS planes: lists what the scene shows on the output,
-// asks scanout/planner where each buffer should go, and commits the frame —
-// through wlr_scene (composition, or direct scanout of one fullscreen buffer)
-// when no overlay plane is used, else composing the rest itself and putting
-// the overlay buffers on wlroots output layers. Every plane assignment goes
-// through a test commit; what the driver refuses is composited at once.
+// One output's frame, as one pipeline: collect what the scene shows on the
+// output, ask scanout/planner where each buffer should go, carry the plan out
+// and report it. The plan is carried out through wlr_scene (composition, or
+// direct scanout of one fullscreen buffer) when no overlay plane is used,
+// else by composing the rest ourselves (compose.hpp) and putting the overlay
+// buffers on wlroots output layers; for an output on another device, through
+// the copy chain. Every plane assignment goes through a test commit; what the
+// driver refuses is composited at once.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "copy_chain.hpp"
+#include "frame.hpp"
 #include "ipc/ipc.hpp"
 #include "listener.hpp"
 #include "scanout/counters.hpp"
@@ -18,24 +23,36 @@
 #include "scanout/tearing.hpp"
 #include "wlr.hpp"
 
-namespace tranche {
+namespace tranche::render {
 
-class Output;
-
-class OutputPlanes {
+class OutputFrame {
  public:
-  explicit OutputPlanes(Output& output);
-  ~OutputPlanes();
+  // `copy_path`: what the configuration forces for the copy chain, if the
+  // output turns out to be on another device than the renderer.
+  OutputFrame(const Devices& devices, wlr_output* output, copy::Forced copy_path);
+  ~OutputFrame();
+  OutputFrame(const OutputFrame&) = delete;
+  OutputFrame& operator=(const OutputFrame&) = delete;
 
   // Re-reads the planes after a mode or enable change.
   void refresh_model();
   // Whether a frame is due: something changed since the last commit.
-  bool frame_due() const;
-  // Composes and commits a frame if one is due; returns whether it committed.
-  bool commit_frame();
+  static bool frame_due(wlr_scene_output* scene_output);
+  // Composes and commits a frame of `scene_output` if one is due; the report
+  // when it committed.
+  std::optional<FrameReport> commit(wlr_scene_output* scene_output, const FrameSettings& settings);
+  // The output presented (or discarded) a commit: sends presentation
+  // feedback for frames we composed ourselves; the report when it was ours.
+  std::optional<PresentReport> presented(const wlr_output_event_present& event);
+  // Commits (or tests) a state, through the copy chain where there is one.
+  bool commit_state(const wlr_output_state& state, bool test_only = false);
 
+  // The copy chain, when the output is on another device than the renderer.
+  CopyChain* copy() { return copy_.get(); }
+  const CopyChain* copy() const { return copy_.get(); }
   const scanout::OutputPlanes& model() const { return model_; }
   const scanout::OutputCounters& counters() const { return counters_; }
+  const FrameReport& last_report() const { return last_report_; }
   ipc::json describe() const;  // planes, last frame's path, the cursor (tranchectl explain)
   ipc::json stats() const;
   // The KMS plane (on this output's CRTC) now showing a framebuffer of
@@ -48,29 +65,28 @@ class OutputPlanes {
     wlr_scene_node* node;
     wlr_surface* surface;  // client surface shown by the node, if any
   };
-  void collect(std::vector<scanout::Candidate>& candidates, std::vector<Element>& elements);
-  bool commit_through_scene(scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
+  void collect(wlr_scene_output* so, std::vector<scanout::Candidate>& candidates, std::vector<Element>& elements);
+  bool commit_through_scene(wlr_scene_output* so, scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
                             const std::vector<Element>& elements);
   void request_tearing(wlr_output_state& state, const scanout::Plan& plan, const std::vector<Element>& elements);
-  bool commit_with_overlays(scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
+  bool commit_with_overlays(wlr_scene_output* so, scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
                             const std::vector<Element>& elements);
-  bool compose(wlr_output_state& state, const std::vector<bool>& draw,
-               const std::vector<scanout::Candidate>& candidates, const std::vector<Element>& elements);
   void drop_layers();
   void remember_refusal(const scanout::Candidate& candidate);
   void count_frame(const scanout::Plan& plan);
-  void report(const scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
-              const std::vector<Element>& elements, bool copied);
-  void presented(const wlr_output_event_present& event);
+  FrameReport report(const scanout::Plan& plan, const std::vector<scanout::Candidate>& candidates,
+                     const std::vector<Element>& elements, bool copied);
 
-  Output& output_;
+  Devices devices_;
+  wlr_output* output_;
+  FrameSettings settings_;  // the last frame's
+  std::unique_ptr<CopyChain> copy_;
   scanout::OutputPlanes model_;
   scanout::OutputCounters counters_;
   std::vector<wlr_output_layer*> layers_;
   bool scene_damage_stale_ = false;  // our own composition ran since the scene last drew
-  scanout::Path last_frame_path_ = scanout::Path::Composited;
-  size_t last_overlays_ = 0;
-  scanout::Tearing last_tearing_ = scanout::Tearing::NotRequested;
+  FrameReport last_report_;
+  scanout::Tearing tearing_ = scanout::Tearing::NotRequested;  // this frame's, until reported
   std::vector<std::pair<uint64_t, scanout::Rect>> on_planes_;  // surface id, place: last frame's plane users
   // The last commit, until its present event: the surfaces it showed and
   // those it scanned out (ids), and the presentation feedback of a frame we
@@ -84,7 +100,6 @@ class OutputPlanes {
   };
   std::optional<InFlight> in_flight_;
   void discard_in_flight();
-  Listener present_;
   // Overlay assignments a test commit refused, not retried until `until`
   // unless the buffer's place or format changes.
   struct Refusal {
@@ -103,4 +118,4 @@ class OutputPlanes {
   uint32_t crtc_id_ = 0;
 };
 
-}  // namespace tranche
+}  // namespace tranche::render

@@ -1,4 +1,4 @@
-#include "output_copy.hpp"
+#include "copy_chain.hpp"
 
 #include <drm_fourcc.h>
 #include <sys/mman.h>
@@ -9,13 +9,16 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "compose.hpp"
 #include "copy/dma_buf_access.hpp"
-#include "output.hpp"
 #include "renderer_info.hpp"
+#include "scanout/formats.hpp"
 #include "scanout/kms_planes.hpp"
 #include "timer.hpp"
 
-namespace tranche {
+#define RLOG(verb, fmt, ...) _wlr_log(verb, "[tranche] " fmt, ##__VA_ARGS__)
+
+namespace tranche::render {
 
 using copy::Path;
 
@@ -23,19 +26,16 @@ namespace {
 
 // The device the renderer draws with: its DRM fd, or for pixman (no fd) the
 // device its allocator takes buffers from, the first DRM backend's.
-int render_device_fd(Server& server) {
-  int fd = wlr_renderer_get_drm_fd(server.renderer);
-  return fd >= 0 ? fd : wlr_backend_get_drm_fd(server.backend);
+int render_device_fd(const Devices& devices) {
+  int fd = wlr_renderer_get_drm_fd(devices.renderer);
+  return fd >= 0 ? fd : wlr_backend_get_drm_fd(devices.backend);
 }
 
-// What the config and TRANCHE_COPY_PATH ask for this output (the variable wins).
-copy::Forced configured_path(Server& server, const char* name) {
-  copy::Forced forced;
-  if (const config::OutputConfig* conf = server.config().output_for(name); conf && conf->copy_path)
-    forced = *conf->copy_path;
+// What TRANCHE_COPY_PATH asks for this output; it wins over the configuration.
+copy::Forced with_env(copy::Forced forced, const char* name) {
   if (const char* spec = getenv("TRANCHE_COPY_PATH")) {
     auto by_env = copy::forced_by_spec(spec, name);
-    if (!by_env) TLOG(WLR_ERROR, "TRANCHE_COPY_PATH: %s; ignored", by_env.error().c_str());
+    if (!by_env) RLOG(WLR_ERROR, "TRANCHE_COPY_PATH: %s; ignored", by_env.error().c_str());
     else if (*by_env) forced = **by_env;
   }
   return forced;
@@ -52,15 +52,18 @@ uint32_t pick_format(wlr_output* output) {
   return DRM_FORMAT_XRGB8888;  // a dumb buffer's format, if nothing better is known
 }
 
-// Every buffer here is 4 bytes a pixel (XRGB8888 or ARGB8888).
-constexpr uint64_t kBytesPerPixel = 4;
+// Every buffer here has one format (pick_format's), 4 bytes a pixel.
+uint64_t bytes_per_pixel(uint32_t format) {
+  const scanout::FormatInfo* info = scanout::format_info(format);
+  return info ? info->bytes_per_pixel : 4;
+}
 
-uint64_t region_bytes(const pixman_region32_t& region) {
+uint64_t region_bytes(const pixman_region32_t& region, uint64_t bytes_per_pixel) {
   int count = 0;
   const pixman_box32_t* rects = pixman_region32_rectangles(const_cast<pixman_region32_t*>(&region), &count);
   uint64_t bytes = 0;
   for (int i = 0; i < count; ++i)
-    bytes += uint64_t(rects[i].x2 - rects[i].x1) * uint64_t(rects[i].y2 - rects[i].y1) * kBytesPerPixel;
+    bytes += uint64_t(rects[i].x2 - rects[i].x1) * uint64_t(rects[i].y2 - rects[i].y1) * bytes_per_pixel;
   return bytes;
 }
 
@@ -82,38 +85,38 @@ void destroy_swapchain(wlr_swapchain*& swapchain) {
 
 }  // namespace
 
-std::unique_ptr<OutputCopy> OutputCopy::create(Output& output) {
-  wlr_output* o = output.wlr;
+std::unique_ptr<CopyChain> CopyChain::create(const Devices& devices, wlr_output* o, copy::Forced forced) {
   if (!wlr_output_is_drm(o)) return nullptr;
   int display_fd = wlr_backend_get_drm_fd(o->backend);
-  int render_fd = render_device_fd(output.server);
+  int render_fd = render_device_fd(devices);
   if (display_fd < 0 || render_fd < 0 || scanout::same_drm_device(render_fd, display_fd)) return nullptr;
   char* node = drmGetDeviceNameFromFd2(display_fd);
   std::string device = node ? node : "?";
   free(node);
-  return std::make_unique<OutputCopy>(output, configured_path(output.server, o->name), device,
-                                      renderer_is_software(output.server.renderer));
+  return std::make_unique<CopyChain>(devices, o, forced, device, renderer_is_software(devices.renderer));
 }
 
-OutputCopy::OutputCopy(Output& output, copy::Forced forced, std::string device, bool software_renderer)
-    : output_(output),
-      selector_(forced, software_renderer ? copy::PathSelector::kSoftwareOrder : copy::PathSelector::kGpuOrder),
+CopyChain::CopyChain(const Devices& devices, wlr_output* output, copy::Forced forced, std::string device,
+                     bool software_renderer)
+    : devices_(devices),
+      output_(output),
+      selector_(with_env(forced, output->name), software_renderer ? copy::PathSelector::kSoftwareOrder : copy::PathSelector::kGpuOrder),
       device_(std::move(device)),
       software_renderer_(software_renderer) {
   wlr_damage_ring_init(&targets_damage_);
   // wlroots makes dumb-buffer allocators only for renderers that draw with
   // the CPU: a pixman renderer, used for nothing else, picks it.
   if (wlr_renderer* cpu = wlr_pixman_renderer_create()) {
-    dumb_allocator_ = wlr_allocator_autocreate(output.wlr->backend, cpu);
+    dumb_allocator_ = wlr_allocator_autocreate(output->backend, cpu);
     wlr_renderer_destroy(cpu);
   }
   std::string paths;
   for (Path path : selector_.order()) paths += std::string(paths.empty() ? "" : ", ") + copy::path_name(path);
-  TLOG(WLR_INFO, "output %s is on %s, not on the render device: frames are copied (%s)", output.wlr->name,
-       device_.c_str(), forced ? copy::path_name(*forced) : ("auto: " + paths).c_str());
+  RLOG(WLR_INFO, "output %s is on %s, not on the render device: frames are copied (%s)", output->name,
+       device_.c_str(), selector_.forced() ? copy::path_name(*selector_.forced()) : ("auto: " + paths).c_str());
 }
 
-OutputCopy::~OutputCopy() {
+CopyChain::~CopyChain() {
   unmap_sources();
   destroy_swapchain(render_swapchain_);
   destroy_swapchain(linear_swapchain_);
@@ -122,16 +125,16 @@ OutputCopy::~OutputCopy() {
   wlr_damage_ring_finish(&targets_damage_);
 }
 
-void OutputCopy::reconfigure() {
-  copy::Forced forced = configured_path(output_.server, output_.wlr->name);
+void CopyChain::reconfigure(copy::Forced configured) {
+  copy::Forced forced = with_env(configured, output_->name);
   if (forced == selector_.forced()) return;
   selector_.set_forced(forced);
-  TLOG(WLR_INFO, "output %s: copy path now %s", output_.wlr->name, forced ? copy::path_name(*forced) : "auto");
+  RLOG(WLR_INFO, "output %s: copy path now %s", output_->name, forced ? copy::path_name(*forced) : "auto");
 }
 
-Path OutputCopy::choose() const { return selector_.choose(monotonic_now()); }
+Path CopyChain::choose() const { return selector_.choose(monotonic_now()); }
 
-void OutputCopy::path_changed(Path path) {
+void CopyChain::path_changed(Path path) {
   if (last_logged_ == path) return;
   last_logged_ = path;
   std::string why;
@@ -141,12 +144,11 @@ void OutputCopy::path_changed(Path path) {
     if (!error.empty()) why += std::string(why.empty() ? " (" : "; ") + copy::path_name(faster) + ": " + error;
   }
   if (!why.empty()) why += ")";
-  TLOG(WLR_INFO, "output %s: frames reach %s by %s%s", output_.wlr->name, device_.c_str(), copy::path_name(path),
+  RLOG(WLR_INFO, "output %s: frames reach %s by %s%s", output_->name, device_.c_str(), copy::path_name(path),
        why.c_str());
 }
 
-bool OutputCopy::ensure_swapchains(Path path, int width, int height, std::string& error) {
-  Server& server = output_.server;
+bool CopyChain::ensure_swapchains(Path path, int width, int height, std::string& error) {
   if (render_swapchain_ && (render_swapchain_->width != width || render_swapchain_->height != height)) {
     unmap_sources();
     destroy_swapchain(render_swapchain_);
@@ -154,14 +156,14 @@ bool OutputCopy::ensure_swapchains(Path path, int width, int height, std::string
     destroy_swapchain(dumb_swapchain_);
   }
   if (!render_swapchain_) {
-    format_ = pick_format(output_.wlr);
+    format_ = pick_format(output_);
     // The implicit modifier: the render device's own layout for this format
     // (tiling, compression), which need not suit the display device. LINEAR
     // for a software renderer, whose frames the CPU copies.
     uint64_t modifier = software_renderer_ ? DRM_FORMAT_MOD_LINEAR : DRM_FORMAT_MOD_INVALID;
     wlr_drm_format own{.format = format_, .len = 1, .capacity = 1, .modifiers = &modifier};
     const wlr_drm_format* render_format = &own;
-    render_swapchain_ = wlr_swapchain_create(server.allocator, width, height, render_format);
+    render_swapchain_ = wlr_swapchain_create(devices_.allocator, width, height, render_format);
     if (!render_swapchain_) {
       error = "cannot allocate render buffers";
       return false;
@@ -171,7 +173,7 @@ bool OutputCopy::ensure_swapchains(Path path, int width, int height, std::string
   uint64_t linear = DRM_FORMAT_MOD_LINEAR;
   wlr_drm_format linear_format{.format = format_, .len = 1, .capacity = 1, .modifiers = &linear};
   if (path == Path::GpuCopy && !linear_swapchain_) {
-    linear_swapchain_ = wlr_swapchain_create(server.allocator, width, height, &linear_format);
+    linear_swapchain_ = wlr_swapchain_create(devices_.allocator, width, height, &linear_format);
     if (!linear_swapchain_) {
       error = "the render device cannot allocate LINEAR buffers";
       return false;
@@ -193,10 +195,10 @@ bool OutputCopy::ensure_swapchains(Path path, int width, int height, std::string
 
 // The render device draws the frame into a LINEAR buffer of its own, only
 // where the target lacks it.
-bool OutputCopy::gpu_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region,
+bool CopyChain::gpu_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region,
                           std::string& error) {
   if (!pixman_region32_not_empty(&region)) return true;
-  wlr_renderer* renderer = output_.server.renderer;
+  wlr_renderer* renderer = devices_.renderer;
   wlr_texture* texture = wlr_texture_from_buffer(renderer, source);
   if (!texture) {
     error = "cannot sample the rendered frame";
@@ -223,7 +225,7 @@ bool OutputCopy::gpu_copy(wlr_buffer* source, wlr_buffer* target, const pixman_r
 
 // The CPU writes into the display device's dumb buffer only within
 // DMA_BUF_IOCTL_SYNC brackets on it.
-bool OutputCopy::write_target(wlr_buffer* target, std::string& error,
+bool CopyChain::write_target(wlr_buffer* target, std::string& error,
                               const std::function<bool(void* data, size_t stride)>& write) {
   wlr_dmabuf_attributes dmabuf{};
   void* data = nullptr;
@@ -249,7 +251,7 @@ bool OutputCopy::write_target(wlr_buffer* target, std::string& error,
 }
 
 // sysram: the frame goes into the display device's dumb buffer.
-bool OutputCopy::sysram_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region,
+bool CopyChain::sysram_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region,
                              std::string& error) {
   if (!pixman_region32_not_empty(&region)) return true;
   // The CPU copies only frames the software renderer drew into our LINEAR
@@ -265,9 +267,9 @@ bool OutputCopy::sysram_copy(wlr_buffer* source, wlr_buffer* target, const pixma
 // A GPU's frame: the render device reads it back (the GL driver copies its
 // memory into CPU memory itself) straight into the target; the CPU never
 // reads device memory.
-bool OutputCopy::read_back(wlr_buffer* source, void* data, size_t stride, const pixman_region32_t& region,
+bool CopyChain::read_back(wlr_buffer* source, void* data, size_t stride, const pixman_region32_t& region,
                            std::string& error) {
-  wlr_texture* texture = wlr_texture_from_buffer(output_.server.renderer, source);
+  wlr_texture* texture = wlr_texture_from_buffer(devices_.renderer, source);
   if (!texture) {
     error = "cannot read the rendered frame";
     return false;
@@ -292,7 +294,7 @@ bool OutputCopy::read_back(wlr_buffer* source, void* data, size_t stride, const 
 
 // A software renderer's frame is system memory (a LINEAR buffer the CPU
 // drew): the CPU copies it, within DMA_BUF_IOCTL_SYNC brackets on it too.
-bool OutputCopy::cpu_copy(wlr_buffer* source, void* data, size_t stride, const pixman_region32_t& region,
+bool CopyChain::cpu_copy(wlr_buffer* source, void* data, size_t stride, const pixman_region32_t& region,
                           std::string& error) {
   const Mapping* map = map_source(source, error);
   wlr_dmabuf_attributes dmabuf{};
@@ -307,19 +309,20 @@ bool OutputCopy::cpu_copy(wlr_buffer* source, void* data, size_t stride, const p
   }
   const auto* src = static_cast<const uint8_t*>(map->data) + dmabuf.offset[0];
   auto* dst = static_cast<uint8_t*>(data);
+  const size_t bpp = bytes_per_pixel(format_);
   int count = 0;
   const pixman_box32_t* rects = pixman_region32_rectangles(const_cast<pixman_region32_t*>(&region), &count);
   for (int i = 0; i < count; ++i) {
     const pixman_box32_t& r = rects[i];
-    size_t bytes = size_t(r.x2 - r.x1) * kBytesPerPixel;
+    size_t bytes = size_t(r.x2 - r.x1) * bpp;
     if (stride == dmabuf.stride[0] && bytes == stride) {  // whole rows: one copy
       size_t offset = size_t(r.y1) * stride;
       std::memcpy(dst + offset, src + offset, size_t(r.y2 - r.y1) * stride);
       continue;
     }
     for (int y = r.y1; y < r.y2; ++y)
-      std::memcpy(dst + size_t(y) * stride + size_t(r.x1) * kBytesPerPixel,
-                  src + size_t(y) * dmabuf.stride[0] + size_t(r.x1) * kBytesPerPixel, bytes);
+      std::memcpy(dst + size_t(y) * stride + size_t(r.x1) * bpp,
+                  src + size_t(y) * dmabuf.stride[0] + size_t(r.x1) * bpp, bytes);
   }
   if (auto ended = access->end(); !ended) {
     error = ended.error();
@@ -330,7 +333,7 @@ bool OutputCopy::cpu_copy(wlr_buffer* source, void* data, size_t stride, const p
 
 // The render buffers are few and live as long as their swapchain: each is
 // mapped once.
-const OutputCopy::Mapping* OutputCopy::map_source(wlr_buffer* source, std::string& error) {
+const CopyChain::Mapping* CopyChain::map_source(wlr_buffer* source, std::string& error) {
   for (const Mapping& m : source_maps_)
     if (m.buffer == source) return &m;
   wlr_dmabuf_attributes dmabuf{};
@@ -348,29 +351,17 @@ const OutputCopy::Mapping* OutputCopy::map_source(wlr_buffer* source, std::strin
   return &source_maps_.back();
 }
 
-void OutputCopy::unmap_sources() {
+void CopyChain::unmap_sources() {
   for (const Mapping& m : source_maps_) munmap(m.data, m.size);
   source_maps_.clear();
 }
 
 // A black frame in `target`, for a mode set.
-bool OutputCopy::clear(Path path, wlr_buffer* target, std::string& error) {
+bool CopyChain::clear(Path path, wlr_buffer* target, std::string& error) {
   if (path == Path::GpuCopy) {
-    wlr_render_pass* pass = wlr_renderer_begin_buffer_pass(output_.server.renderer, target, nullptr);
-    if (!pass) {
-      error = "the render device cannot draw into a LINEAR buffer";
-      return false;
-    }
-    wlr_render_rect_options rect{};
-    rect.box = {0, 0, target->width, target->height};
-    rect.color = {0, 0, 0, 1};
-    rect.blend_mode = WLR_RENDER_BLEND_MODE_NONE;
-    wlr_render_pass_add_rect(pass, &rect);
-    if (!wlr_render_pass_submit(pass)) {
-      error = "the render device could not clear a LINEAR buffer";
-      return false;
-    }
-    return true;
+    if (clear_buffer(devices_.renderer, target)) return true;
+    error = "the render device cannot clear a LINEAR buffer";
+    return false;
   }
   return write_target(target, error, [&](void* data, size_t stride) {
     std::memset(data, 0, stride * static_cast<size_t>(target->height));
@@ -378,14 +369,14 @@ bool OutputCopy::clear(Path path, wlr_buffer* target, std::string& error) {
   });
 }
 
-bool OutputCopy::copy_frame(Path path, std::string& error) {
-  wlr_output* o = output_.wlr;
+bool CopyChain::copy_frame(wlr_scene_output* scene_output, Path path, std::string& error) {
+  wlr_output* o = output_;
   if (!ensure_swapchains(path, o->width, o->height, error)) return false;
   wlr_output_state state;
   wlr_output_state_init(&state);
   wlr_scene_output_state_options options{};
   options.swapchain = render_swapchain_;
-  bool ok = wlr_scene_output_build_state(output_.scene_output, &state, &options);
+  bool ok = wlr_scene_output_build_state(scene_output, &state, &options);
   if (!ok || !(state.committed & WLR_OUTPUT_STATE_BUFFER)) {
     wlr_output_state_finish(&state);
     error = "the frame could not be rendered";
@@ -407,12 +398,12 @@ bool OutputCopy::copy_frame(Path path, std::string& error) {
   pixman_region32_intersect_rect(&region, &region, 0, 0, target->width, target->height);
 
   // The CPU is about to read the software renderer's frame: it must be drawn.
-  if (path == Path::Sysram && software_renderer_) renderer_finish(output_.server.renderer);
+  if (path == Path::Sysram && software_renderer_) renderer_finish(devices_.renderer);
   int64_t start = monotonic_now();
   ok = path == Path::GpuCopy ? gpu_copy(state.buffer, target, region, error)
                              : sysram_copy(state.buffer, target, region, error);
   int64_t copy_ns = monotonic_now() - start;
-  uint64_t bytes = region_bytes(region);
+  uint64_t bytes = region_bytes(region, bytes_per_pixel(format_));
   pixman_region32_fini(&region);
 
   if (ok) wlr_output_state_set_buffer(&state, target);
@@ -431,12 +422,12 @@ bool OutputCopy::copy_frame(Path path, std::string& error) {
   return true;
 }
 
-bool OutputCopy::commit_frame(Path path) {
+bool CopyChain::commit_frame(wlr_scene_output* scene_output, Path path) {
   int64_t now = monotonic_now();
   while (path != Path::ZeroCopy) {
     std::string error;
-    if (copy_frame(path, error)) return true;
-    TLOG(WLR_ERROR, "output %s: %s failed: %s", output_.wlr->name, copy::path_name(path), error.c_str());
+    if (copy_frame(scene_output, path, error)) return true;
+    RLOG(WLR_ERROR, "output %s: %s failed: %s", output_->name, copy::path_name(path), error.c_str());
     auto next = selector_.failed(path, now, error);
     if (!next) return false;
     path = *next;
@@ -444,18 +435,18 @@ bool OutputCopy::commit_frame(Path path) {
   return false;
 }
 
-void OutputCopy::zero_copy_succeeded() {
+void CopyChain::zero_copy_succeeded() {
   selector_.succeeded(Path::ZeroCopy, 0, 0);
   path_changed(Path::ZeroCopy);
 }
 
-bool OutputCopy::zero_copy_failed(const std::string& why) {
-  TLOG(WLR_ERROR, "output %s: zero-copy failed: %s", output_.wlr->name, why.c_str());
+bool CopyChain::zero_copy_failed(const std::string& why) {
+  RLOG(WLR_ERROR, "output %s: zero-copy failed: %s", output_->name, why.c_str());
   return selector_.failed(Path::ZeroCopy, monotonic_now(), why).has_value();
 }
 
-bool OutputCopy::commit_state(const wlr_output_state& state, bool test_only) {
-  wlr_output* o = output_.wlr;
+bool CopyChain::commit_state(const wlr_output_state& state, bool test_only) {
+  wlr_output* o = output_;
   bool enabled = (state.committed & WLR_OUTPUT_STATE_ENABLED) ? state.enabled : o->enabled;
   bool needs_buffer = enabled && (state.committed & (WLR_OUTPUT_STATE_ENABLED | WLR_OUTPUT_STATE_MODE)) &&
                       !(state.committed & WLR_OUTPUT_STATE_BUFFER);
@@ -490,14 +481,14 @@ bool OutputCopy::commit_state(const wlr_output_state& state, bool test_only) {
       return true;
     }
     if (error.empty()) error = "the display device refused the mode set with this path's buffer";
-    TLOG(WLR_ERROR, "output %s: %s failed: %s", o->name, copy::path_name(path), error.c_str());
+    RLOG(WLR_ERROR, "output %s: %s failed: %s", o->name, copy::path_name(path), error.c_str());
     auto next = selector_.failed(path, now, error);
     if (!next) return false;
     path = *next;
   }
 }
 
-ipc::json OutputCopy::describe_paths() const {
+ipc::json CopyChain::describe_paths() const {
   int64_t now = monotonic_now();
   ipc::json paths = ipc::json::object();
   for (Path path : copy::kPaths) {
@@ -517,7 +508,7 @@ ipc::json OutputCopy::describe_paths() const {
   return paths;
 }
 
-ipc::json OutputCopy::describe() const {
+ipc::json CopyChain::describe() const {
   auto current = selector_.current();
   return {{"display_device", device_},
           {"mode", selector_.forced() ? copy::path_name(*selector_.forced()) : "auto"},
@@ -525,4 +516,4 @@ ipc::json OutputCopy::describe() const {
           {"paths", describe_paths()}};
 }
 
-}  // namespace tranche
+}  // namespace tranche::render

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace tranche {
+namespace tranche::render {
 
 namespace {
 // Runs `fn` with the GLES2 renderer's EGL context current, restoring the
@@ -38,4 +38,4 @@ void renderer_finish(wlr_renderer* renderer) {
   if (wlr_renderer_is_gles2(renderer)) with_gles2_context(renderer, [] { glFinish(); });
 }
 
-}  // namespace tranche
+}  // namespace tranche::render

@@ -3,7 +3,7 @@
 
 #include "wlr.hpp"
 
-namespace tranche {
+namespace tranche::render {
 
 // Whether the renderer draws with the CPU: pixman, or GLES2 on one of Mesa's
 // software rasterizers (llvmpipe, softpipe, swrast; asked of the driver). Its
@@ -15,4 +15,4 @@ bool renderer_is_software(wlr_renderer* renderer);
 // without fencing the buffer, so the CPU must wait before it reads a frame.
 void renderer_finish(wlr_renderer* renderer);
 
-}  // namespace tranche
+}  // namespace tranche::render

@@ -17,31 +17,31 @@
 #include <vector>
 
 #include "copy/path_selector.hpp"
+#include "frame.hpp"
 #include "ipc/ipc.hpp"
 #include "wlr.hpp"
 
-namespace tranche {
+namespace tranche::render {
 
-class Output;
-
-class OutputCopy {
+class CopyChain {
  public:
   // nullptr when `output` is not a DRM output on another device than the renderer.
-  static std::unique_ptr<OutputCopy> create(Output& output);
-  OutputCopy(Output& output, copy::Forced forced, std::string device, bool software_renderer);
-  ~OutputCopy();
-  OutputCopy(const OutputCopy&) = delete;
-  OutputCopy& operator=(const OutputCopy&) = delete;
+  // `forced`: the path the configuration asks for, if any.
+  static std::unique_ptr<CopyChain> create(const Devices& devices, wlr_output* output, copy::Forced forced);
+  CopyChain(const Devices& devices, wlr_output* output, copy::Forced forced, std::string device, bool software_renderer);
+  ~CopyChain();
+  CopyChain(const CopyChain&) = delete;
+  CopyChain& operator=(const CopyChain&) = delete;
 
-  // Applies the config's copy-path (and TRANCHE_COPY_PATH) again, on reload.
-  void reconfigure();
+  // The configuration's path changed (on reload).
+  void reconfigure(copy::Forced forced);
   // The path the next frame takes.
   copy::Path choose() const;
   // Renders the scene and shows it by `path` (not zero-copy). Falls back to
   // slower paths in the same frame when one fails; returns whether a frame
   // was committed.
-  bool commit_frame(copy::Path path);
-  // The zero-copy frame (committed by OutputPlanes through the scene) failed
+  bool commit_frame(wlr_scene_output* scene_output, copy::Path path);
+  // The zero-copy frame (committed by OutputFrame through the scene) failed
   // or succeeded; after a failure the frame goes on by the next path.
   void zero_copy_succeeded();
   bool zero_copy_failed(const std::string& why);
@@ -58,7 +58,7 @@ class OutputCopy {
 
  private:
   struct Target;
-  bool copy_frame(copy::Path path, std::string& error);
+  bool copy_frame(wlr_scene_output* scene_output, copy::Path path, std::string& error);
   bool ensure_swapchains(copy::Path path, int width, int height, std::string& error);
   bool gpu_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region, std::string& error);
   bool sysram_copy(wlr_buffer* source, wlr_buffer* target, const pixman_region32_t& region, std::string& error);
@@ -77,7 +77,8 @@ class OutputCopy {
   bool write_target(wlr_buffer* target, std::string& error, const std::function<bool(void* data, size_t stride)>& write);
   void path_changed(copy::Path path);
 
-  Output& output_;
+  Devices devices_;
+  wlr_output* output_;
   copy::PathSelector selector_;
   std::string device_;  // the display device's node, for logs and explain
   bool software_renderer_;  // render buffers are system memory: the CPU may read them
@@ -91,4 +92,4 @@ class OutputCopy {
   std::optional<copy::Path> last_logged_;
 };
 
-}  // namespace tranche
+}  // namespace tranche::render
