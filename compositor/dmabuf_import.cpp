@@ -21,7 +21,9 @@ struct ProbeBuffer {
   wlr_dmabuf_attributes attributes;
 };
 
-void probe_destroy(wlr_buffer*) {}  // lives on the stack of test_import
+// Lives on the stack of test_import; ends the renderer's addons (its cached
+// import), which wlroots leaves to the implementation since 0.19.
+void probe_destroy(wlr_buffer* buffer) { wlr_buffer_finish(buffer); }
 bool probe_get_dmabuf(wlr_buffer* buffer, wlr_dmabuf_attributes* out) {
   *out = reinterpret_cast<ProbeBuffer*>(buffer)->attributes;
   return true;

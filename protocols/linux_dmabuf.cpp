@@ -41,6 +41,10 @@ struct DmabufBuffer {
 void buffer_destroy(wlr_buffer* base) {
   DmabufBuffer* buffer = wl_container_of(base, buffer, base);
   if (buffer->resource) wl_resource_set_user_data(buffer->resource, nullptr);
+  // Since wlroots 0.19 the implementation emits `destroy` and ends the addons
+  // (the renderer's texture cache): without it they outlive the buffer.
+  buffer->release.disconnect();
+  wlr_buffer_finish(&buffer->base);
   wlr_dmabuf_attributes_finish(&buffer->attributes);
   delete buffer;
 }

@@ -15,6 +15,7 @@
 #include "fixture.hpp"
 #include "linux-dmabuf-v1-client-protocol.h"
 #include "linux_dmabuf.hpp"
+#include "listener.hpp"
 
 namespace tranche::test {
 namespace {
@@ -333,12 +334,35 @@ TEST_P(DmabufTest, CreatedBufferIsWlrootsDmabuf) {
       .release = [](void* data, wl_buffer*) { ++*static_cast<int*>(data); }};
   int released = 0;
   wl_buffer_add_listener(outcome.created, &release_listener, &released);
+  // Whoever hangs state on the buffer hears it go: its destroy event, and
+  // its addons (the renderer caches its import in one; left behind, it
+  // corrupted the heap at exit in the VM).
+  bool destroyed = false;
+  tranche::Listener on_destroy;
+  on_destroy.connect(&buffer->events.destroy, [&](void*) {
+    destroyed = true;
+    on_destroy.disconnect();
+  });
+  struct Addon {
+    wlr_addon addon;
+    bool gone;
+  } addon{{}, false};
+  static const wlr_addon_interface addon_impl = {.name = "dmabuf-test", .destroy = [](wlr_addon* a) {
+    Addon* self = wl_container_of(a, self, addon);
+    self->gone = true;
+    wlr_addon_finish(a);
+  }};
+  wlr_addon_init(&addon.addon, &buffer->addons, nullptr, &addon_impl);
   wlr_buffer_unlock(buffer);
   ASSERT_TRUE(roundtrip(*client));
   EXPECT_EQ(released, 1);
+  EXPECT_FALSE(destroyed);
   wl_buffer_destroy(outcome.created);
   ASSERT_TRUE(roundtrip(*client));
   EXPECT_EQ(wl_display_get_error(client->display), 0);
+  EXPECT_TRUE(destroyed);
+  EXPECT_TRUE(addon.gone);
+  if (!addon.gone) wlr_addon_finish(&addon.addon);
 }
 
 TEST_P(DmabufTest, CreateImmedGivesABufferOrAnError) {
