@@ -45,7 +45,7 @@ def test():
         display = comp.query("env").get("DISPLAY")
         if display and shutil.which("xlogo"):
             comp.spawn(["xlogo", "-geometry", "200x150"], env=comp.client_env(DISPLAY=display), name="xlogo")
-            x_id = h.wait_until(lambda: listed(taskbar, "XLogo"), 20, "xlogo listed", details=taskbar.stdout)
+            x_id = h.wait_until(lambda: listed(taskbar, "XLogo"), 45, "xlogo listed", details=taskbar.stdout)
             h.check(x_id not in (first_id, second_id), f"xlogo reuses identifier {x_id}")
             x_surface = comp.wait_surface(lambda s: s["kind"] == "xwayland" and s["identifier"] == x_id, 10,
                                           "xlogo's identifier over IPC")

@@ -138,8 +138,11 @@ bool CompositorTest::roundtrip(Client& client) {
         *static_cast<bool*>(data) = true;
         wl_callback_destroy(cb);
       }};
-  wl_callback_add_listener(wl_display_sync(client.display), &listener, &done);
-  return pump(client, [&] { return done || wl_display_get_error(client.display) != 0; }) && done;
+  wl_callback* callback = wl_display_sync(client.display);
+  wl_callback_add_listener(callback, &listener, &done);
+  bool ok = pump(client, [&] { return done || wl_display_get_error(client.display) != 0; }) && done;
+  if (!done) wl_callback_destroy(callback);  // a protocol error ended the connection first
+  return ok;
 }
 
 std::unique_ptr<Window> CompositorTest::create_window(Client& client) {
