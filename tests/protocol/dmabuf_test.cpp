@@ -382,7 +382,7 @@ TEST_P(DmabufTest, CreateImmedGivesABufferOrAnError) {
 
   importer.accept = false;
   ParamsOutcome refused;
-  auto* q = params(refused);
+  auto* q = client->own(params(refused));  // the error ends the connection before q is destroyed
   add(q, 0);
   client->own(zwp_linux_buffer_params_v1_create_immed(q, kW, kH, DRM_FORMAT_XRGB8888, 0));
   EXPECT_EQ(params_error(), ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_WL_BUFFER);
