@@ -19,12 +19,12 @@ class Listener {
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
-  void connect(wl_signal* signal, Callback callback) {
-    disconnect();
-    callback_ = std::move(callback);
-    slot_.self = this;
-    slot_.listener.notify = &Listener::notify;
-    wl_signal_add(signal, &slot_.listener);
+  void connect(wl_signal* signal, Callback callback) { wl_signal_add(signal, arm(std::move(callback))); }
+
+  // For objects whose destroy signal is reached only through an add function
+  // (wl_display, wl_client).
+  void connect_display_destroy(wl_display* display, Callback callback) {
+    wl_display_add_destroy_listener(display, arm(std::move(callback)));
   }
 
   void disconnect() {
@@ -35,6 +35,14 @@ class Listener {
   bool connected() const { return !wl_list_empty(&slot_.listener.link); }
 
  private:
+  wl_listener* arm(Callback callback) {
+    disconnect();
+    callback_ = std::move(callback);
+    slot_.self = this;
+    slot_.listener.notify = &Listener::notify;
+    return &slot_.listener;
+  }
+
   struct Slot {
     wl_listener listener;
     Listener* self;

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "buffer_paths.hpp"
-#include "explicit_sync.hpp"
+#include "linux_drm_syncobj.hpp"
 #include "surface_timing.hpp"
 #include "layer_shell.hpp"
 #include "output.hpp"

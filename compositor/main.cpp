@@ -1,6 +1,5 @@
 // tranche: parse options, load the configuration, run the compositor.
 #include <cstdio>
-#include <filesystem>
 
 #include "config/config.hpp"
 #include "options.hpp"
@@ -10,17 +9,6 @@
 using namespace tranche;
 
 namespace {
-
-// An explicit --config must load; the default path may be absent (then defaults).
-std::expected<config::Config, std::string> load_config(const Options& options) {
-  std::filesystem::path path = options.config_path ? std::filesystem::path(*options.config_path)
-                                                   : config::default_path();
-  std::error_code ec;
-  if (!options.config_path && !std::filesystem::exists(path, ec)) return config::defaults();
-  auto loaded = config::load_file(path);
-  if (!loaded) return std::unexpected(loaded.error().to_string());
-  return std::move(*loaded);
-}
 
 wlr_log_importance log_level(const std::string& name) {
   if (name == "error") return WLR_ERROR;
@@ -39,11 +27,12 @@ int main(int argc, char** argv) {
   Options options = std::get<Options>(std::move(parsed));
   wlr_log_init(log_level(options.log_level), nullptr);
 
-  auto config = load_config(options);
-  if (!config) {
-    std::fprintf(stderr, "tranche: invalid configuration: %s\n", config.error().c_str());
+  auto loaded = config::load(options.config_path);
+  if (!loaded) {
+    std::fprintf(stderr, "tranche: invalid configuration: %s\n", loaded.error().to_string().c_str());
     return 1;
   }
+  config::Config* config = &loaded->config;
   if (!getenv("XDG_RUNTIME_DIR")) {
     std::fprintf(stderr, "tranche: XDG_RUNTIME_DIR is not set\n");
     return 1;

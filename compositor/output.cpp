@@ -7,6 +7,7 @@
 
 #include "buffer_paths.hpp"
 #include "layer_shell.hpp"
+#include "security_context.hpp"
 #include "surface_timing.hpp"
 #include "view.hpp"
 
@@ -223,8 +224,7 @@ void Output::composite() {
   bool due = render::OutputFrame::frame_due(scene_output);
   const BufferPaths& paths = *server.buffer_paths;
   render::FrameSettings settings{.planner = paths.planner_config(),
-                                 .tearing_allowed = paths.tearing_allowed(),
-                                 .overlays = server.overlays_enabled()};
+                                 .tearing_allowed = paths.tearing_allowed()};
   std::optional<render::FrameReport> report = frame_->commit(scene_output, settings);
   bool committed = report.has_value();
   if (report) server.buffer_paths->frame_planned(*this, *report);
@@ -257,6 +257,75 @@ void Output::send_frame_done() {
   wlr_scene_output_send_frame_done(scene_output, &ts);
   scheduler.frame_done_sent(now);
   ++pacing.frame_callbacks;
+}
+
+// --- output management ----------------------------------------------------------
+
+OutputManagement::OutputManagement(Server& server) : server_(server) {
+  manager_ = wlr_output_manager_v1_create(server.display);
+  server.security_context->add_privileged(manager_->global);
+  apply_.connect(&manager_->events.apply,
+                 [this](void* data) { apply(static_cast<wlr_output_configuration_v1*>(data), false); });
+  test_.connect(&manager_->events.test,
+                [this](void* data) { apply(static_cast<wlr_output_configuration_v1*>(data), true); });
+  auto* power = wlr_output_power_manager_v1_create(server.display);
+  server.security_context->add_privileged(power->global);
+  power_set_mode_.connect(&power->events.set_mode, [this](void* data) {
+    set_power(*static_cast<wlr_output_power_v1_set_mode_event*>(data));
+  });
+}
+
+OutputManagement::~OutputManagement() = default;
+
+void OutputManagement::update() {
+  wlr_output_configuration_v1* config = wlr_output_configuration_v1_create();
+  for (auto& output : server_.outputs()) {
+    auto* head = wlr_output_configuration_head_v1_create(config, output->wlr);
+    wlr_box box = output->layout_box();
+    head->state.x = box.x;
+    head->state.y = box.y;
+  }
+  wlr_output_manager_v1_set_configuration(manager_, config);
+}
+
+void OutputManagement::apply(wlr_output_configuration_v1* config, bool test_only) {
+  bool ok = true;
+  wlr_output_configuration_head_v1* head;
+  wl_list_for_each(head, &config->heads, link) {
+    wlr_output_state state;
+    wlr_output_state_init(&state);
+    wlr_output_head_v1_state_apply(&head->state, &state);
+    Output* output = server_.output_of(head->state.output);
+    ok = ok && (output ? output->commit_state(state, test_only)
+                       : test_only ? wlr_output_test_state(head->state.output, &state)
+                                   : wlr_output_commit_state(head->state.output, &state));
+    wlr_output_state_finish(&state);
+    if (ok && !test_only) {
+      if (head->state.enabled)
+        wlr_output_layout_add(server_.output_layout, head->state.output, head->state.x, head->state.y);
+      else
+        wlr_output_layout_remove(server_.output_layout, head->state.output);
+    }
+  }
+  ok ? wlr_output_configuration_v1_send_succeeded(config) : wlr_output_configuration_v1_send_failed(config);
+  wlr_output_configuration_v1_destroy(config);
+  if (!test_only) server_.arrange_outputs();
+}
+
+void OutputManagement::set_power(const wlr_output_power_v1_set_mode_event& event) {
+  Output* output = server_.output_of(event.output);
+  if (event.mode == ZWLR_OUTPUT_POWER_V1_MODE_ON && output) {
+    // Back on with its configured mode: a DRM output that was off may have
+    // no current mode left to enable with.
+    output->apply_config(server_.config());
+    return;
+  }
+  // Off: the CRTC goes dark, the output keeps its place in the layout.
+  wlr_output_state state;
+  wlr_output_state_init(&state);
+  wlr_output_state_set_enabled(&state, event.mode == ZWLR_OUTPUT_POWER_V1_MODE_ON);
+  wlr_output_commit_state(event.output, &state);
+  wlr_output_state_finish(&state);
 }
 
 }  // namespace tranche

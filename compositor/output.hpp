@@ -72,6 +72,27 @@ class Output {
   Listener scene_output_destroy_;
 };
 
+// wlr-output-management (wlr-randr, kanshi) and wlr-output-power-management:
+// clients that configure and switch off the outputs above.
+class OutputManagement {
+ public:
+  explicit OutputManagement(Server& server);
+  ~OutputManagement();
+  OutputManagement(const OutputManagement&) = delete;
+  OutputManagement& operator=(const OutputManagement&) = delete;
+
+  // The outputs or their places changed: tells the clients.
+  void update();
+
+ private:
+  void apply(wlr_output_configuration_v1* config, bool test_only);
+  void set_power(const wlr_output_power_v1_set_mode_event& event);
+
+  Server& server_;
+  wlr_output_manager_v1* manager_ = nullptr;
+  Listener apply_, test_, power_set_mode_;
+};
+
 const char* transform_name(wl_output_transform transform);
 
 }  // namespace tranche

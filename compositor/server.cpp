@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "buffer_paths.hpp"
-#include "explicit_sync.hpp"
+#include "linux_drm_syncobj.hpp"
 #include "surface_timing.hpp"
 #include "layer_shell.hpp"
 #include "output.hpp"
@@ -148,10 +148,10 @@ Server::~Server() {
   seat.reset();
   buffer_paths.reset();  // its timer lives in the event loop
   for (Listener* listener : {&new_surface_, &new_toplevel_, &new_popup_, &new_layer_surface_, &new_decoration_,
-                             &request_activate_, &output_layout_change_, &output_manager_apply_,
-                             &output_manager_test_, &output_power_set_mode_, &new_virtual_keyboard_,
+                             &request_activate_, &output_layout_change_, &new_virtual_keyboard_,
                              &new_virtual_pointer_, &new_pointer_constraint_, &new_idle_inhibitor_, &set_icon_})
     listener->disconnect();
+  output_management.reset();  // its listeners before the managers die with the display
   surface_timing.reset();  // its globals and timer too
   if (allocator) wlr_allocator_destroy(allocator);
   if (renderer) wlr_renderer_destroy(renderer);
@@ -245,7 +245,11 @@ std::expected<void, std::string> Server::start() {
   // 4. Protocols clients talk to.
   create_protocols();
   // Explicit sync where the KMS device has timeline syncobjs (waits and signals on the CPU).
-  explicit_sync = std::make_unique<ExplicitSync>(display, backend, config_);
+  explicit_sync = std::make_unique<ExplicitSync>(display, backend, [this] {
+    constexpr int64_t kMs = 1'000'000;
+    return sync::StallSettings{.warn_after_ns = config_.explicit_sync.stall_warning_ms * kMs,
+                               .disconnect_after_ns = config_.explicit_sync.disconnect_after_ms * kMs};
+  });
   surface_timing = std::make_unique<SurfaceTiming>(display);  // fifo-v1, commit-timing-v1
   ipc_dispatcher_.add("sync", "explicit sync: waiting surfaces and counters (until explain/stats show them)",
                       [this](const ipc::json&) -> std::expected<ipc::json, std::string> { return explicit_sync->describe(); });
@@ -420,33 +424,7 @@ void Server::create_protocols() {
     seat->add_virtual_pointer(static_cast<wlr_virtual_pointer_v1_new_pointer_event*>(data));
   });
 
-  // wlr-output-management (wlr-randr, kanshi) and wlr-output-power-management.
-  output_manager = wlr_output_manager_v1_create(display);
-  privileged(output_manager->global);
-  output_manager_apply_.connect(&output_manager->events.apply, [this](void* data) {
-    handle_output_manager_apply(static_cast<wlr_output_configuration_v1*>(data), false);
-  });
-  output_manager_test_.connect(&output_manager->events.test, [this](void* data) {
-    handle_output_manager_apply(static_cast<wlr_output_configuration_v1*>(data), true);
-  });
-  auto* power = wlr_output_power_manager_v1_create(display);
-  privileged(power->global);
-  output_power_set_mode_.connect(&power->events.set_mode, [this](void* data) {
-    auto* event = static_cast<wlr_output_power_v1_set_mode_event*>(data);
-    Output* output = output_of(event->output);
-    if (event->mode == ZWLR_OUTPUT_POWER_V1_MODE_ON && output) {
-      // Back on with its configured mode: a DRM output that was off may have
-      // no current mode left to enable with.
-      output->apply_config(config_);
-      return;
-    }
-    // Off: the CRTC goes dark, the output keeps its place in the layout.
-    wlr_output_state state;
-    wlr_output_state_init(&state);
-    wlr_output_state_set_enabled(&state, event->mode == ZWLR_OUTPUT_POWER_V1_MODE_ON);
-    wlr_output_commit_state(event->output, &state);
-    wlr_output_state_finish(&state);
-  });
+  output_management = std::make_unique<OutputManagement>(*this);
 }
 
 render::Devices Server::render_devices() {
@@ -455,7 +433,8 @@ render::Devices Server::render_devices() {
           .allocator = allocator,
           .scene = scene,
           .tearing_control = tearing_control,
-          .surface_id = [this](wlr_surface* surface) { return surface_ids.of(surface); }};
+          .surface_id = [this](wlr_surface* surface) { return surface_ids.of(surface); },
+          .overlay_planes = overlays_enabled_};
 }
 
 void Server::handle_new_output(wlr_output* wlr) {
@@ -468,7 +447,7 @@ void Server::arrange_outputs() {
   rescue_stranded_views();
   for (auto& output : outputs_) output->arrange();
   if (session_lock) session_lock->arrange();
-  update_output_manager();
+  if (output_management) output_management->update();
 }
 
 // An output unplugged or disabled can leave windows where no output is: each
@@ -508,42 +487,6 @@ void Server::place_outputs() {
     wlr_output_effective_resolution(output->wlr, &width, &height);
     next_x += width;
   }
-}
-
-void Server::update_output_manager() {
-  if (!output_manager) return;
-  wlr_output_configuration_v1* config = wlr_output_configuration_v1_create();
-  for (auto& output : outputs_) {
-    auto* head = wlr_output_configuration_head_v1_create(config, output->wlr);
-    wlr_box box = output->layout_box();
-    head->state.x = box.x;
-    head->state.y = box.y;
-  }
-  wlr_output_manager_v1_set_configuration(output_manager, config);
-}
-
-void Server::handle_output_manager_apply(wlr_output_configuration_v1* config, bool test_only) {
-  bool ok = true;
-  wlr_output_configuration_head_v1* head;
-  wl_list_for_each(head, &config->heads, link) {
-    wlr_output_state state;
-    wlr_output_state_init(&state);
-    wlr_output_head_v1_state_apply(&head->state, &state);
-    Output* output = output_of(head->state.output);
-    ok = ok && (output ? output->commit_state(state, test_only)
-                       : test_only ? wlr_output_test_state(head->state.output, &state)
-                                   : wlr_output_commit_state(head->state.output, &state));
-    wlr_output_state_finish(&state);
-    if (ok && !test_only) {
-      if (head->state.enabled)
-        wlr_output_layout_add(output_layout, head->state.output, head->state.x, head->state.y);
-      else
-        wlr_output_layout_remove(output_layout, head->state.output);
-    }
-  }
-  ok ? wlr_output_configuration_v1_send_succeeded(config) : wlr_output_configuration_v1_send_failed(config);
-  wlr_output_configuration_v1_destroy(config);
-  if (!test_only) arrange_outputs();
 }
 
 int Server::run() {
@@ -595,23 +538,14 @@ void Server::run_startup_commands() {
 }
 
 std::expected<void, std::string> Server::reload_config() {
-  std::filesystem::path path = options_.config_path ? std::filesystem::path(*options_.config_path)
-                                                    : config::default_path();
-  std::error_code ec;
-  config::Config next;
-  if (!options_.config_path && !std::filesystem::exists(path, ec)) {
-    next = config::defaults();
-  } else {
-    auto loaded = config::load_file(path);
-    if (!loaded) return std::unexpected("config not reloaded, keeping the running one: " + loaded.error().to_string());
-    next = std::move(*loaded);
-  }
-  config_ = std::move(next);
+  auto loaded = config::load(options_.config_path);
+  if (!loaded) return std::unexpected("config not reloaded, keeping the running one: " + loaded.error().to_string());
+  config_ = std::move(loaded->config);
   buffer_paths->apply_config(config_.scanout);
   seat->apply_config(config_);
   for (auto& output : outputs_) output->apply_config(config_);
   arrange_outputs();
-  TLOG(WLR_INFO, "configuration reloaded from %s", path.c_str());
+  TLOG(WLR_INFO, "configuration reloaded from %s", loaded->path.c_str());
   return {};
 }
 

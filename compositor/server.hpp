@@ -23,6 +23,7 @@
 namespace tranche {
 
 class Output;
+class OutputManagement;
 class View;
 class LayerSurface;
 class Seat;
@@ -113,7 +114,7 @@ class Server {
   wlr_foreign_toplevel_manager_v1* foreign_toplevels = nullptr;
   std::unique_ptr<ToplevelList> toplevel_list;  // ext-foreign-toplevel-list-v1, window capture sources
   wlr_xdg_activation_v1* activation = nullptr;
-  wlr_output_manager_v1* output_manager = nullptr;
+  std::unique_ptr<OutputManagement> output_management;  // wlr-output-management, -power-management
   wlr_idle_notifier_v1* idle_notifier = nullptr;
   wlr_idle_inhibit_manager_v1* idle_inhibit = nullptr;
   wlr_relative_pointer_manager_v1* relative_pointer = nullptr;
@@ -137,14 +138,11 @@ class Server {
   std::list<std::unique_ptr<LayerSurface>> layer_surfaces;
   Xwayland* xwayland() { return xwayland_.get(); }
   // Overlay planes can be used (DRM backend with libliftoff).
-  bool overlays_enabled() const { return overlays_enabled_; }
 
  private:
   std::expected<void, std::string> create_backend();
   void create_protocols();
   void handle_new_output(wlr_output* output);
-  void handle_output_manager_apply(wlr_output_configuration_v1* config, bool test_only);
-  void update_output_manager();
   void register_ipc_commands();
   void run_startup_commands();
 
@@ -172,9 +170,6 @@ class Server {
   Listener new_decoration_;
   Listener request_activate_;
   Listener output_layout_change_;
-  Listener output_manager_apply_;
-  Listener output_manager_test_;
-  Listener output_power_set_mode_;
   Listener new_virtual_keyboard_;
   Listener new_virtual_pointer_;
   Listener new_pointer_constraint_;

@@ -22,13 +22,15 @@ struct Devices {
   wlr_scene* scene = nullptr;
   wlr_tearing_control_manager_v1* tearing_control = nullptr;  // the clients' hints
   std::function<uint64_t(wlr_surface*)> surface_id;           // the compositor's one id per surface
+  // wlroots puts output layers on overlay planes only through libliftoff,
+  // which the backend either uses from its start or never.
+  bool overlay_planes = false;
 };
 
 // Policy for this frame, from the configuration.
 struct FrameSettings {
   scanout::PlannerConfig planner;
   bool tearing_allowed = false;  // [scanout] tearing
-  bool overlays = false;         // overlay planes may be used (libliftoff)
 };
 
 // One committed frame: which path it took, and per client surface shown,

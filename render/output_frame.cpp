@@ -102,7 +102,6 @@ bool OutputFrame::commit_state(const wlr_output_state& state, bool test_only) {
 
 void OutputFrame::refresh_model() {
   wlr_output* o = output_;
-  bool overlays = model_.overlays_supported;
   model_ = scanout::OutputPlanes{};
   crtc_id_ = 0;
   model_.output = o->name;
@@ -116,8 +115,7 @@ void OutputFrame::refresh_model() {
   model_.other_device = render_fd >= 0 && !scanout::same_drm_device(render_fd, fd);
   // Unless the display device imports the render device's buffers.
   if (copy_) model_.other_device = copy_->choose() != copy::Path::ZeroCopy;
-  // wlroots puts output layers on planes only through libliftoff.
-  model_.overlays_supported = overlays;
+  model_.overlays_supported = devices_.overlay_planes;
   if (!o->enabled) return;
   auto planes = scanout::read_kms_planes(fd, wlr_drm_connector_get_id(o));
   if (!planes) {
@@ -210,7 +208,6 @@ std::optional<FrameReport> OutputFrame::commit(wlr_scene_output* so, const Frame
   wlr_output* o = output_;
   if (!frame_due(so)) return std::nullopt;
   settings_ = settings;
-  model_.overlays_supported = settings.overlays;
   // Mode changes by output management or a nested host come here unannounced.
   if (model_.width != o->width || model_.height != o->height) refresh_model();
 

@@ -64,9 +64,10 @@ std::optional<Reason> why_not_primary(const Candidate& c, const OutputPlanes& ou
   return std::nullopt;
 }
 
-// Overlay planes still free this frame: those below `ceiling` (an index into
-// OutputPlanes::overlays()). Candidates are walked top to bottom, so each one
-// may only use a plane below the planes of the candidates above it.
+// Whether an overlay plane could still take a candidate this frame: those
+// below `ceiling` (an index into OutputPlanes::overlays()). Candidates are
+// walked top to bottom, so each one may only use a plane below the planes of
+// the candidates above it. An estimate of capacity, not an assignment.
 struct OverlayAllocator {
   std::vector<const Plane*> planes;  // zpos order, bottom first
   size_t ceiling;
@@ -86,10 +87,7 @@ struct OverlayAllocator {
     return std::nullopt;
   }
 
-  uint32_t take(size_t index) {
-    ceiling = index;
-    return planes[index]->id;
-  }
+  void take(size_t index) { ceiling = index; }
 };
 
 struct Walk {
@@ -120,7 +118,7 @@ struct Walk {
     if (auto why = why_not_primary(c, output)) d.reasons.add(*why);
     if (reasons.empty() && plane) {
       d.path = Path::Overlay;
-      d.plane_id = overlays.take(*plane);
+      overlays.take(*plane);
       return d;
     }
     d.path = Path::Composited;
@@ -148,10 +146,7 @@ struct Walk {
     // Composited content above must be drawn into the primary plane's buffer,
     // so the client's buffer cannot be that buffer.
     if (overlaps_any(c.dst, composited)) d.reasons.add(Reason::Occluded);
-    if (d.reasons.empty()) {
-      d.path = Path::Primary;
-      d.plane_id = output.primary()->id;
-    }
+    if (d.reasons.empty()) d.path = Path::Primary;
     return d;
   }
 };
@@ -208,7 +203,6 @@ void composite(Decision& d, Reason why) {
     keep = d.reasons;
   }
   d.path = Path::Composited;
-  d.plane_id = 0;
   d.reasons = keep;
   d.reasons.add(why);
 }

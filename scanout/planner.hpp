@@ -35,9 +35,11 @@ struct Candidate {
 enum class Path { Primary, Overlay, Cursor, Composited, Copied, Hidden };
 const char* path_name(Path path);
 
+// Where a buffer may go, not which plane it gets: libliftoff assigns the
+// planes (through wlroots' output layers) and test-commits them, and the frame
+// learns from the commit which candidates it accepted.
 struct Decision {
   Path path = Path::Composited;
-  uint32_t plane_id = 0;  // for Primary and Overlay
   // Why not a faster path: for Composited why neither plane; for Overlay why
   // not the primary plane; empty for Primary.
   Reasons reasons;

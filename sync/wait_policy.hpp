@@ -1,7 +1,7 @@
 // The policy of explicit sync's acquire waits, without wlroots: which commits wait
 // on which acquire point, in what order per surface, since when, and what happens
 // when a point does not signal (a warning once per stall, optionally a disconnect).
-// The wlroots glue (compositor/explicit_sync.cpp) holds the commits and the fds;
+// The wlroots glue (protocols/linux_drm_syncobj.cpp) holds the commits and the fds;
 // this class decides, so unit tests can drive it with a fake clock.
 #pragma once
 

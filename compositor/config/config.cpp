@@ -396,4 +396,13 @@ std::filesystem::path default_path() {
   return std::filesystem::path(home ? home : "") / ".config" / "tranche" / "config.toml";
 }
 
+std::expected<Loaded, ConfigError> load(const std::optional<std::filesystem::path>& explicit_path) {
+  std::filesystem::path path = explicit_path.value_or(default_path());
+  std::error_code ec;
+  if (!explicit_path && !std::filesystem::exists(path, ec)) return Loaded{defaults(), path};
+  auto loaded = load_file(path);
+  if (!loaded) return std::unexpected(loaded.error());
+  return Loaded{std::move(*loaded), path};
+}
+
 }  // namespace tranche::config

@@ -110,4 +110,13 @@ std::expected<Config, ConfigError> load_file(const std::filesystem::path& path);
 // $XDG_CONFIG_HOME/tranche/config.toml, or ~/.config/tranche/config.toml.
 std::filesystem::path default_path();
 
+// The configuration tranche runs with, at start and on every reload: a file
+// named on the command line must load; the default file may be absent, and
+// then the defaults apply.
+struct Loaded {
+  Config config;
+  std::filesystem::path path;  // the file read, or the default path that was absent
+};
+std::expected<Loaded, ConfigError> load(const std::optional<std::filesystem::path>& explicit_path);
+
 }  // namespace tranche::config

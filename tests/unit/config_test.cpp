@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "config/config.hpp"
 
 namespace tranche::config {
@@ -466,6 +468,35 @@ TEST(DefaultPath, HomeWhenXdgUnsetOrRelative) {
   }
   ScopedEnv xdg("XDG_CONFIG_HOME", "relative");  // invalid per the XDG spec
   EXPECT_EQ(default_path(), "/home/u/.config/tranche/config.toml");
+}
+
+// config::load is what start-up and every reload use.
+TEST(Load, AbsentDefaultFileGivesTheDefaults) {
+  auto dir = std::filesystem::temp_directory_path() / ("tranche-load-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  ScopedEnv xdg("XDG_CONFIG_HOME", dir.c_str());
+  auto loaded = load(std::nullopt);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().to_string();
+  EXPECT_EQ(loaded->path, dir / "tranche" / "config.toml");
+  EXPECT_EQ(loaded->config.explicit_sync.stall_warning_ms, defaults().explicit_sync.stall_warning_ms);
+
+  std::filesystem::create_directories(dir / "tranche");
+  std::ofstream(dir / "tranche" / "config.toml") << "[explicit-sync]\nstall-warning-ms = 250\n";
+  loaded = load(std::nullopt);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().to_string();
+  EXPECT_EQ(loaded->config.explicit_sync.stall_warning_ms, 250);
+
+  std::ofstream(dir / "tranche" / "config.toml") << "[explicit-sync]\nstall-warning-ms = \"x\"\n";
+  loaded = load(std::nullopt);  // a default file that exists must parse
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_EQ(loaded.error().line, 2);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Load, ExplicitFileMustExist) {
+  auto loaded = load(std::filesystem::path("/nonexistent/tranche.toml"));
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_NE(loaded.error().to_string().find("cannot read"), std::string::npos) << loaded.error().to_string();
 }
 
 // The source tree: $TRANCHE_SOURCE_DIR, else found from __FILE__, which meson may

@@ -45,9 +45,9 @@ FeedbackPolicy policy(int64_t hysteresis = kHysteresis) {
   return p;
 }
 
-Decision on_primary() { return {.path = Path::Primary, .plane_id = kPrimaryId, .reasons = {}}; }
+Decision on_primary() { return {.path = Path::Primary, .reasons = {}}; }
 Decision shm_composited() {
-  return {.path = Path::Composited, .plane_id = 0, .reasons = {Reason::NotDmabuf}};
+  return {.path = Path::Composited, .reasons = {Reason::NotDmabuf}};
 }
 
 }  // namespace
@@ -128,15 +128,15 @@ TEST(Feedback, TrancheKindNames) {
 TEST(Feedback, Candidates) {
   using R = Reason;
   EXPECT_TRUE(FeedbackPolicy::is_candidate(on_primary()));
-  EXPECT_TRUE(FeedbackPolicy::is_candidate({.path = Path::Overlay, .plane_id = 40, .reasons = {R::NotFullscreen}}));
+  EXPECT_TRUE(FeedbackPolicy::is_candidate({.path = Path::Overlay, .reasons = {R::NotFullscreen}}));
   EXPECT_TRUE(FeedbackPolicy::is_candidate(
-      {.path = Path::Composited, .plane_id = 0, .reasons = {R::ModifierUnsupported, R::NotFullscreen}}));
+      {.path = Path::Composited, .reasons = {R::ModifierUnsupported, R::NotFullscreen}}));
   EXPECT_FALSE(FeedbackPolicy::is_candidate(shm_composited()));
   EXPECT_FALSE(FeedbackPolicy::is_candidate(
-      {.path = Path::Composited, .plane_id = 0, .reasons = {R::FormatUnsupported, R::Scaled}}));
-  EXPECT_FALSE(FeedbackPolicy::is_candidate({.path = Path::Composited, .plane_id = 0, .reasons = {}}));
-  EXPECT_FALSE(FeedbackPolicy::is_candidate({.path = Path::Hidden, .plane_id = 0, .reasons = {}}));
-  EXPECT_FALSE(FeedbackPolicy::is_candidate({.path = Path::Copied, .plane_id = 0, .reasons = {}}));
+      {.path = Path::Composited, .reasons = {R::FormatUnsupported, R::Scaled}}));
+  EXPECT_FALSE(FeedbackPolicy::is_candidate({.path = Path::Composited, .reasons = {}}));
+  EXPECT_FALSE(FeedbackPolicy::is_candidate({.path = Path::Hidden, .reasons = {}}));
+  EXPECT_FALSE(FeedbackPolicy::is_candidate({.path = Path::Copied, .reasons = {}}));
 }
 
 TEST(Feedback, TheFirstOfferIsSentAtOnce) {
@@ -264,7 +264,7 @@ TEST(Feedback, ForgetDropsASurface) {
 TEST(Feedback, ReallocationCandidateGetsScanoutTranches) {
   FeedbackPolicy p = policy(0);
   OutputPlanes out = output();
-  Decision wrong_modifier{.path = Path::Composited, .plane_id = 0,
+  Decision wrong_modifier{.path = Path::Composited,
                           .reasons = {Reason::ModifierUnsupported, Reason::NotFullscreen}};
   auto sent = p.update(1, wrong_modifier, &out, 0);
   ASSERT_TRUE(sent);

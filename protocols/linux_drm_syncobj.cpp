@@ -1,8 +1,8 @@
-// The wlroots glue of explicit sync (linux-drm-syncobj-v1): protocol objects and
-// their errors, holding commits until their acquire point signals, signalling
-// release points. What to do and when is decided in sync/ (WaitQueue,
-// ReleaseTracker); this file only connects it to wlroots and the kernel.
-#include "explicit_sync.hpp"
+// linux-drm-syncobj-v1, tranche's own: protocol objects and their errors,
+// holding commits until their acquire point signals, signalling release points.
+// What to do and when is decided in sync/ (WaitQueue, ReleaseTracker); this file
+// only connects it to wlroots and the kernel.
+#include "linux_drm_syncobj.hpp"
 
 #include <fcntl.h>
 #include <linux/dma-buf.h>
@@ -25,7 +25,6 @@
 #include "linux-drm-syncobj-v1-protocol.h"
 #include "listener.hpp"
 #include "sync/release_tracker.hpp"
-#include "sync/wait_policy.hpp"
 #include "timer.hpp"
 #include "wlr.hpp"
 
@@ -204,21 +203,18 @@ struct BufferWatch {
 };
 
 struct ExplicitSync::Impl {
-  Impl(wl_display* display, const config::Config& config)
-      : display(display), loop(wl_display_get_event_loop(display)), config(config) {}
+  Impl(wl_display* display, StallSettingsSource settings)
+      : display(display), loop(wl_display_get_event_loop(display)), settings(std::move(settings)) {}
 
   wl_display* display;
   wl_event_loop* loop;
-  const config::Config& config;
+  StallSettingsSource settings;
   std::string device;
   std::string unavailable;  // why the global is not offered
   int drm_fd = -1;          // ours (a dup of the backend's); every timeline is imported on it
   wl_global* global = nullptr;
   std::unique_ptr<Timer> stall_timer;
-  struct {
-    wl_listener listener;
-    Impl* self;
-  } display_destroy{};
+  Listener display_destroy;
 
   sync::WaitQueue waits;
   sync::ReleaseTracker releases;
@@ -230,10 +226,7 @@ struct ExplicitSync::Impl {
   std::unordered_set<SyncSurface*> sync_surfaces;  // live protocol objects
   std::unordered_set<wl_resource*> managers;       // live manager resources
 
-  sync::StallSettings stall_settings() const {
-    return {.warn_after_ns = config.explicit_sync.stall_warning_ms * kMs,
-            .disconnect_after_ns = config.explicit_sync.disconnect_after_ms * kMs};
-  }
+  sync::StallSettings stall_settings() const { return settings(); }
 
   void on_client_commit(SyncSurface& surface);
   void hold(wlr_surface* surface, wlr_drm_syncobj_timeline* timeline, uint64_t point);
@@ -536,12 +529,13 @@ void ExplicitSync::Impl::arm_stall_timer() {
 
 void ExplicitSync::Impl::on_stall_timer() {
   auto due = waits.due(monotonic_now(), stall_settings());
+  const int64_t warn_ms = stall_settings().warn_after_ns / kMs;
   for (sync::WaitId id : due.stalled) {
     const sync::WaitInfo* info = waits.find(id);
     SYNC_LOG(WLR_ERROR,
              "client pid %d: %s has waited %d ms (explicit-sync.stall-warning-ms) for acquire point %llu, "
              "which has not signalled; its last frame stays on screen",
-             info->client_pid, info->surface_name.c_str(), config.explicit_sync.stall_warning_ms,
+             info->client_pid, info->surface_name.c_str(), static_cast<int>(warn_ms),
              static_cast<unsigned long long>(info->point));
   }
   for (sync::WaitId id : due.disconnect) disconnect(id);
@@ -552,7 +546,7 @@ void ExplicitSync::Impl::disconnect(sync::WaitId id) {
   const sync::WaitInfo* info = waits.find(id);
   if (!info) return;  // gone with an earlier disconnect
   auto* client = reinterpret_cast<wl_client*>(info->client);
-  int limit = config.explicit_sync.disconnect_after_ms;
+  const int limit = static_cast<int>(stall_settings().disconnect_after_ns / kMs);
   SYNC_LOG(WLR_ERROR, "disconnecting client pid %d: acquire point %llu of %s did not signal within %d ms "
            "(explicit-sync.disconnect-after-ms)",
            info->client_pid, static_cast<unsigned long long>(info->point), info->surface_name.c_str(), limit);
@@ -607,8 +601,7 @@ void ExplicitSync::Impl::signal_release(wlr_drm_syncobj_timeline* timeline, uint
 // --- life ---------------------------------------------------------------------------
 
 void ExplicitSync::Impl::shutdown() {
-  if (display_destroy.self) wl_list_remove(&display_destroy.listener.link);
-  display_destroy.self = nullptr;
+  display_destroy.disconnect();
   // Clients are normally gone by now; whatever is left stops referring to us.
   for (SyncSurface* surface : std::unordered_set(sync_surfaces)) surface->destroy();
   for (wl_resource* resource : managers) wl_resource_set_user_data(resource, nullptr);
@@ -630,8 +623,8 @@ void ExplicitSync::Impl::shutdown() {
   drm_fd = -1;
 }
 
-ExplicitSync::ExplicitSync(wl_display* display, wlr_backend* backend, const config::Config& config)
-    : impl_(std::make_unique<Impl>(display, config)) {
+ExplicitSync::ExplicitSync(wl_display* display, wlr_backend* backend, StallSettingsSource settings)
+    : impl_(std::make_unique<Impl>(display, std::move(settings))) {
   Impl& sync = *impl_;
   int fd = backend_drm_fd(backend);
   if (fd < 0) {
@@ -660,18 +653,13 @@ ExplicitSync::ExplicitSync(wl_display* display, wlr_backend* backend, const conf
   }
   sync.stall_timer = std::make_unique<Timer>(sync.loop, [&sync] { sync.on_stall_timer(); });
   // The Server destroys the display before its members: leave the loop then.
-  sync.display_destroy.self = &sync;
-  sync.display_destroy.listener.notify = [](wl_listener* listener, void*) {
-    decltype(Impl::display_destroy)* slot = wl_container_of(listener, slot, listener);
-    slot->self->shutdown();
-  };
-  wl_display_add_destroy_listener(display, &sync.display_destroy.listener);
+  sync.display_destroy.connect_display_destroy(display, [&sync](void*) { sync.shutdown(); });
   SYNC_LOG(WLR_INFO, "offering wp_linux_drm_syncobj_manager_v1 on %s (acquire waits and release signals on the CPU)",
            sync.device.c_str());
 }
 
 ExplicitSync::~ExplicitSync() {
-  if (impl_->global || impl_->display_destroy.self) impl_->shutdown();
+  if (impl_->global || impl_->display_destroy.connected()) impl_->shutdown();
 }
 
 bool ExplicitSync::offered() const { return impl_->global != nullptr; }
@@ -689,8 +677,8 @@ nlohmann::json ExplicitSync::describe() const {
       {"offered", sync.global != nullptr},
       {"device", sync.device},
       {"settings",
-       {{"stall_warning_ms", sync.config.explicit_sync.stall_warning_ms},
-        {"disconnect_after_ms", sync.config.explicit_sync.disconnect_after_ms}}},
+       {{"stall_warning_ms", sync.stall_settings().warn_after_ns / kMs},
+        {"disconnect_after_ms", sync.stall_settings().disconnect_after_ns / kMs}}},
       {"waiting", waits["waiting"]},
       {"counters", counters},
   };

@@ -4,16 +4,17 @@
 // point has *signalled* — an eventfd in the event loop, never a blocking wait —
 // so the surface keeps its last good frame and nothing else waits. A release
 // point is signalled once tranche no longer reads the buffer. Fences that never
-// signal meet the [explicit_sync] policy of the configuration (sync/wait_policy).
+// signal meet the stall policy the owner supplies (sync/wait_policy).
 // Offered when the backend's DRM device has timeline syncobjs and syncobj
 // eventfds, whatever the renderer: waiting and signalling happen on the CPU side.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
-#include "config/config.hpp"
+#include "sync/wait_policy.hpp"
 
 struct wl_display;
 struct wlr_backend;
@@ -22,9 +23,10 @@ namespace tranche {
 
 class ExplicitSync {
  public:
-  // `config` must outlive this object; its [explicit_sync] values are read live,
-  // so a reloaded configuration applies to waits from then on.
-  ExplicitSync(wl_display* display, wlr_backend* backend, const config::Config& config);
+  // Called whenever a wait is judged, so a reloaded configuration applies to
+  // the waits already running.
+  using StallSettingsSource = std::function<sync::StallSettings()>;
+  ExplicitSync(wl_display* display, wlr_backend* backend, StallSettingsSource settings);
   ~ExplicitSync();
   ExplicitSync(const ExplicitSync&) = delete;
   ExplicitSync& operator=(const ExplicitSync&) = delete;
