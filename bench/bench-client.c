@@ -13,11 +13,14 @@
  *
  *   bench-client animate --windows N [--size WxH] [--grid COLSxROWS] [--cell WxH] [--margin PX]
  *                        [--place none|drag] [--warmup S] [--duration S] [--compositor-pid PID] [--timeout S]
+ *                        [--hook CMD]
  *     One process drives N xdg-shell toplevels with wl_shm buffers. Each redraws on every frame callback
  *     (new content, full damage) and asks for wp_presentation feedback on every commit. After the windows
  *     are mapped (and, with --place drag, dragged into their tiles with a wlr virtual pointer), it warms up,
  *     then measures for --duration seconds: presented frames, commit-to-present latency, the compositor's
  *     CPU time (/proc/PID/stat) and RSS. Prints one JSON object on stdout. Diagnostics go to stderr.
+ *     --hook CMD: runs `CMD on` just before the window and `CMD off` just after it (bench/callgrind turns
+ *     the compositor's instruction counting on and off with it).
  *
  * Window i sits in tile (i % cols, i / cols): x = col*cell_w + margin, y = row*cell_h + margin. Its pixels
  * carry its number (red = i*8+4, green = 0xA5) and the frame counter (blue), so a wlr-screencopy capture
@@ -939,12 +942,21 @@ static void check_visibility(struct visibility *v) {
 
 /* ---------------------------------------------------------------- animate mode */
 
+/* Blocks until CMD is done, so the window starts (and the figures are read) only after it. */
+static void run_hook(const char *hook, const char *arg) {
+  if (!hook) return;
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "%s %s", hook, arg);
+  int status = system(cmd);
+  if (status != 0) die("--hook: '%s' failed (status %d)", cmd, status);
+}
+
 static int parse_pair(const char *s, int *a, int *b) { return sscanf(s, "%dx%d", a, b) == 2 ? 0 : -1; }
 
 static int run_animate(int argc, char **argv) {
   int nwin = 1, pid = 0;
   double warmup = 3, duration = 10, timeout = 60;
-  const char *place = "none";
+  const char *place = "none", *hook = NULL;
   g.width = 220;
   g.height = 250;
   g.cols = 8;
@@ -965,6 +977,7 @@ static int run_animate(int argc, char **argv) {
     else if (!strcmp(a, "--duration")) duration = atof(v);
     else if (!strcmp(a, "--compositor-pid")) pid = atoi(v);
     else if (!strcmp(a, "--timeout")) timeout = atof(v);
+    else if (!strcmp(a, "--hook")) hook = v;
     else die("animate: unknown argument %s", a);
     ++i;
   }
@@ -1042,6 +1055,7 @@ static int run_animate(int argc, char **argv) {
   pump_for(warmup);
 
   /* The measurement window. */
+  run_hook(hook, "on");
   double cpu0 = pid ? proc_cpu_s(pid) : -1, sched0 = pid ? proc_schedstat_s(pid) : -1, self0 = self_cpu_s();
   g.t0 = now_ns();
   g.t1 = g.t0 + (uint64_t)(duration * 1e9);
@@ -1053,6 +1067,7 @@ static int run_animate(int argc, char **argv) {
   }
   double cpu1 = pid ? proc_cpu_s(pid) : -1, sched1 = pid ? proc_schedstat_s(pid) : -1, self1 = self_cpu_s();
   uint64_t t_end = now_ns();
+  run_hook(hook, "off");
   long rss = pid ? proc_rss_kib(pid) : -1;
   /* Collect the feedback of commits made inside the window, then stop. */
   g.drawing = false;
