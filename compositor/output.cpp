@@ -14,7 +14,7 @@
 namespace tranche {
 
 namespace {
-constexpr float kBackground[4] = {0.11f, 0.15f, 0.20f, 1.0f};
+constexpr float kBlack[4] = {0, 0, 0, 1};
 
 // The mode closest to what the config asks for: exact size, then nearest refresh.
 wlr_output_mode* find_mode(wlr_output* output, const config::Mode& want) {
@@ -82,7 +82,7 @@ Output::Output(Server& server, wlr_output* output)
     s.arrange_outputs();
   });
 
-  background_ = wlr_scene_rect_create(server.layers.background, 0, 0, kBackground);
+  background_ = wlr_scene_rect_create(server.layers.background, 0, 0, kBlack);
   wlr_scene_node_lower_to_bottom(&background_->node);
   apply_config(server.config(), true);
 }
@@ -150,7 +150,12 @@ void Output::apply_config(const config::Config& config, bool initial) {
     // Removing it from the layout also destroys its scene output.
     wlr_output_layout_remove(server.output_layout, wlr);
   }
-  wlr_scene_node_set_enabled(&background_->node, wlr->enabled);
+  // Black is what the renderer clears to and what KMS shows where no plane
+  // is: no node for it, so that the scene can hand a lone buffer on as the frame.
+  uint32_t rgb = conf && conf->background ? *conf->background : 0;
+  const float color[4] = {((rgb >> 16) & 0xff) / 255.0f, ((rgb >> 8) & 0xff) / 255.0f, (rgb & 0xff) / 255.0f, 1};
+  wlr_scene_rect_set_color(background_, color);
+  wlr_scene_node_set_enabled(&background_->node, wlr->enabled && rgb != 0);
   server.place_outputs();
 }
 

@@ -247,6 +247,8 @@ std::optional<FrameReport> OutputFrame::commit(wlr_scene_output* so, const Frame
     if (matches(refused_, c) && plan.decisions[index].path == Path::Overlay)
       scanout::demote(plan, candidates, index, Reason::TestCommitFailed);
   }
+  if (plan.primary && matches(refused_, candidates[*plan.primary]))
+    scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
   if (locked) {
     // The lock, not the configuration, is why (unless the configuration also is).
     const scanout::PlannerConfig& configured = settings.planner;
@@ -290,12 +292,19 @@ bool OutputFrame::commit_through_scene(wlr_scene_output* so, Plan& plan, const s
   }
   wlr_output_state state;
   wlr_output_state_init(&state);
+  // The plan decides, not the scene: without a buffer for the primary plane
+  // the scene must compose, though it would scan out on its own.
+  bool compose = !plan.primary;
+  if (compose) wlr_output_lock_attach_render(output_, true);
   bool ok = wlr_scene_output_build_state(so, &state, nullptr);
+  if (compose) wlr_output_lock_attach_render(output_, false);
   if (ok && plan.primary) {
     wlr_scene_buffer* base = scene_buffer(elements[*plan.primary].node);
     bool direct = (state.committed & WLR_OUTPUT_STATE_BUFFER) && base && scans_out(state.buffer, base->buffer);
     if (!direct) {
+      // Composited this frame already; not tried again for a while.
       ++counters_.test_commit_failures;
+      remember_refusal(candidates[*plan.primary]);
       scanout::demote(plan, candidates, *plan.primary, Reason::TestCommitFailed);
     }
   }

@@ -1,6 +1,8 @@
 // The plane planner. One pass per output frame:
-//   1. find the base: the topmost opaque candidate covering the whole output;
-//      everything under it is hidden;
+//   1. find the base: the topmost opaque candidate covering the whole output,
+//      or the one candidate shown at all (the rest of the output is black,
+//      which a smaller buffer on the primary plane leaves too); everything
+//      under it is hidden;
 //   2. walk the candidates above the base from top to bottom, giving overlay
 //      planes (highest first, so plane z-order follows scene order) to client
 //      buffers that nothing composited covers;
@@ -127,12 +129,16 @@ struct Walk {
     return d;
   }
 
-  // The base: direct scanout on the primary plane, or composited.
+  // The base: direct scanout on the primary plane, or composited. An output
+  // that is not KMS (headless, nested) takes any buffer its backend can show
+  // as its frame, shm too: the backend's test says.
   Decision place_base(const Candidate& c) const {
     Decision d;
     if (c.surface_id == 0) return d;  // composited, nothing to explain
     if (!config.direct_scanout) d.reasons.add(Reason::DisabledByConfig);
-    if (c.kind != BufferKind::Dmabuf) {
+    if (output.kms_device == 0) {
+      // no planes to check formats against
+    } else if (c.kind != BufferKind::Dmabuf) {
       d.reasons.add(Reason::NotDmabuf);
     } else {
       const Plane* primary = output.primary();
@@ -151,9 +157,16 @@ struct Walk {
   }
 };
 
-std::optional<size_t> find_base(const OutputPlanes& output, std::span<const Candidate> candidates) {
+std::optional<size_t> find_base(const OutputPlanes& output, std::span<const Candidate> candidates,
+                                 const PlannerConfig& config) {
   for (size_t i = candidates.size(); i-- > 0;)
     if (candidates[i].opaque && covers(candidates[i], output)) return i;
+  // A lone opaque client buffer: the primary plane may show it at its place,
+  // black around it (the driver's test commit says whether it can). Where an
+  // overlay plane can take it, that is surer: primary planes that cannot be
+  // positioned are common.
+  bool overlays = config.overlays && output.overlays_supported;
+  if (!overlays && candidates.size() == 1 && candidates[0].opaque && candidates[0].surface_id != 0) return 0;
   return std::nullopt;
 }
 
@@ -173,7 +186,7 @@ Plan plan_output(const OutputPlanes& output, std::span<const Candidate> candidat
                  const PlannerConfig& config) {
   Plan plan;
   plan.decisions.resize(candidates.size());
-  std::optional<size_t> base = find_base(output, candidates);
+  std::optional<size_t> base = find_base(output, candidates, config);
   size_t first_above = base ? *base + 1 : 0;
   for (size_t i = 0; base && i < *base; ++i) plan.decisions[i].path = Path::Hidden;
 

@@ -149,6 +149,18 @@ Position parse_position(const toml::node& n, const std::string& key) {
   return pos;
 }
 
+// "#rrggbb" as 0xrrggbb.
+std::optional<uint32_t> parse_color(std::string_view s) {
+  if (s.size() != 7 || s[0] != '#') return std::nullopt;
+  uint32_t value = 0;
+  for (char c : s.substr(1)) {
+    int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    if (digit < 0) return std::nullopt;
+    value = value << 4 | static_cast<uint32_t>(digit);
+  }
+  return value;
+}
+
 // `seen` maps names already configured to their line, to report duplicates.
 OutputConfig parse_output(const toml::node& n, size_t index, std::map<std::string, int64_t>& seen) {
   auto label = std::format("output[{}]", index);  // until we know the name
@@ -202,8 +214,13 @@ OutputConfig parse_output(const toml::node& n, size_t index, std::map<std::strin
         fail(v->source(), key,
              "expected one of \"auto\", \"zero-copy\", \"gpu-copy\", \"sysram\", got " + describe(*v));
       out.copy_path = *mode;
+    } else if (k->str() == "background") {
+      auto* s = v->as_string();
+      auto color = s ? parse_color(s->get()) : std::nullopt;
+      if (!color) fail(v->source(), key, "expected a colour \"#rrggbb\", got " + describe(*v));
+      out.background = *color;
     } else {
-      unknown_key(*k, key, "name, enabled, mode, scale, position, transform, copy-path");
+      unknown_key(*k, key, "name, enabled, mode, scale, position, transform, copy-path, background");
     }
   }
   return out;

@@ -42,6 +42,10 @@ struct OutputConfig {
   // copy-path: how frames reach the output when it is on another device than
   // the renderer ("auto", or one path forced; TRANCHE_COPY_PATH wins).
   std::optional<copy::Forced> copy_path;
+  // "#rrggbb" behind every window. Black (the default) draws nothing: the
+  // output is black where no window is, and a lone window's buffer can be
+  // the whole frame (scanned out, or handed on as is) with nothing composed.
+  std::optional<uint32_t> background;  // 0xrrggbb
 };
 
 struct KeyboardConfig {

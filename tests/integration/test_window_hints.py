@@ -108,11 +108,20 @@ def test():
         tearer.stop()
 
     with h.Compositor(size=(800, 600), config="[scanout]\ntearing = true\n") as comp:
-        # Allowed, but headless with pixman composites shm: a tear would cut through the composition.
+        # Allowed, and the fullscreen buffer is the headless output's frame: an async flip.
+        tearer = comp.spawn([h.client("hints-client"), "--fullscreen", "--tearing", "--title", "game"], name="game")
+        tearer.wait_output("mapped", 10)
+        h.wait_until(lambda: tearing_of(comp) == "async" and comp.query("stats")["outputs"][0]["tearing_frames"] > 0,
+                     10, "tearing: async flips of the scanned-out buffer", details=lambda: str(comp.query("explain")))
+        tearer.stop()
+
+    with h.Compositor(size=(800, 600), config="[scanout]\ntearing = true\ndirect-scanout = false\n") as comp:
+        # Allowed, but composited: a tear would cut through the composition.
         tearer = comp.spawn([h.client("hints-client"), "--fullscreen", "--tearing", "--title", "game"], name="game")
         tearer.wait_output("mapped", 10)
         h.wait_until(lambda: tearing_of(comp) == "not_scanned_out", 10, "tearing refused: not scanned out",
                      details=lambda: str(comp.query("explain")))
+        h.check(comp.query("stats")["outputs"][0]["tearing_frames"] == 0, "a composited frame tore")
         tearer.stop()
         # A window that did not ask: nothing requested.
         plain = comp.spawn([h.client("solid-client"), "--fullscreen"], name="plain")

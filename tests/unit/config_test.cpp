@@ -165,6 +165,13 @@ TEST(Parse, Transforms) {
   EXPECT_EQ(static_cast<int>(Transform::Flipped270), 7);
 }
 
+TEST(Parse, Background) {
+  auto c = parsed("[[output]]\nname = \"X\"\nbackground = \"#1C2633\"\n");
+  ASSERT_EQ(c.outputs.size(), 1u);
+  EXPECT_EQ(c.outputs[0].background, std::optional<uint32_t>(0x1c2633u));
+  EXPECT_FALSE(parsed("[[output]]\nname = \"X\"\n").outputs[0].background);
+}
+
 TEST(Parse, CopyPaths) {
   using tranche::copy::Forced;
   using tranche::copy::Path;
@@ -350,6 +357,11 @@ const ErrorCase kErrorCases[] = {
      "got \"upside-down\""},
     {"CopyPathUnknown", "[[output]]\nname = \"A\"\ncopy-path = \"dma\"\n", 3, 0, "output[A].copy-path",
      "got \"dma\""},
+    {"BackgroundShort", "[[output]]\nname = \"A\"\nbackground = \"#fff\"\n", 3, 0, "output[A].background",
+     "got \"#fff\""},
+    {"BackgroundNotHex", "[[output]]\nname = \"A\"\nbackground = \"#12345g\"\n", 3, 0, "output[A].background",
+     "\"#rrggbb\""},
+    {"BackgroundNumber", "[[output]]\nname = \"A\"\nbackground = 0\n", 3, 0, "output[A].background", "got 0"},
     {"TransformInteger", "[[output]]\nname = \"A\"\ntransform = 90\n", 3, 0, "output[A].transform", "got 90"},
     {"PositionNotTable", "[[output]]\nname = \"A\"\nposition = 5\n", 3, 0, "output[A].position", "expected a table"},
     {"PositionMissingY", "[[output]]\nname = \"A\"\nposition = { x = 1 }\n", 3, 0, "output[A].position", "missing y"},

@@ -351,3 +351,59 @@ TEST(Names, PathNames) {
   EXPECT_STREQ(path_name(Path::Copied), "copied");
   EXPECT_STREQ(path_name(Path::Hidden), "hidden");
 }
+
+// A lone window over nothing (the background is black, so not drawn): the
+// primary plane can show its buffer at its place, black around it.
+TEST(Planner, LoneWindowGoesOnThePrimaryPlaneWithoutOverlays) {
+  std::vector cs{dmabuf(1, kWindow)};
+  Plan p = plan(vkms_output(), cs, {.direct_scanout = true, .overlays = false});
+  EXPECT_EQ(p.decisions[0].path, Path::Primary);
+  EXPECT_TRUE(p.decisions[0].reasons.empty());
+  EXPECT_EQ(p.primary, 0u);
+}
+
+TEST(Planner, LoneWindowPrefersAnOverlayPlane) {
+  std::vector cs{dmabuf(1, kWindow)};
+  Plan p = plan(vkms_output(), cs);
+  EXPECT_EQ(p.decisions[0].path, Path::Overlay);
+  EXPECT_FALSE(p.primary);
+}
+
+TEST(Planner, LoneWindowWithAnythingElseShownIsNotTheBase) {
+  for (auto other : {background(), decoration({100, 80, 640, 30})}) {
+    std::vector cs{other, dmabuf(1, kWindow)};
+    Plan p = plan(vkms_output(), cs, {.direct_scanout = true, .overlays = false});
+    EXPECT_EQ(p.decisions[1].path, Path::Composited);
+    EXPECT_TRUE(p.decisions[1].reasons.has(R::NotFullscreen));
+    EXPECT_FALSE(p.primary);
+  }
+}
+
+TEST(Planner, LoneTranslucentWindowIsComposited) {
+  std::vector cs{dmabuf(1, kWindow, kAR24)};
+  cs[0].opaque = false;
+  Plan p = plan(vkms_output(), cs, {.direct_scanout = true, .overlays = false});
+  EXPECT_EQ(p.decisions[0].path, Path::Composited);
+  EXPECT_FALSE(p.primary);
+}
+
+// Headless and nested outputs take any buffer their backend can show as the
+// frame: shm too, with no plane formats to check.
+TEST(Planner, NonKmsOutputTakesAShmBufferAsItsFrame) {
+  OutputPlanes headless;
+  headless.output = "HEADLESS-1";
+  headless.width = kWidth;
+  headless.height = kHeight;
+  std::vector cs{shm(1, kWindow)};
+  Plan p = plan(headless, cs);
+  EXPECT_EQ(p.decisions[0].path, Path::Primary);
+  EXPECT_TRUE(p.decisions[0].reasons.empty());
+  // A KMS primary plane cannot read shm.
+  p = plan(vkms_output(), cs, {.direct_scanout = true, .overlays = false});
+  EXPECT_EQ(p.decisions[0].path, Path::Composited);
+  EXPECT_EQ(p.decisions[0].reasons, (Reasons{R::NotDmabuf}));
+  // Disabled by the configuration, on any output.
+  p = plan(headless, cs, {.direct_scanout = false, .overlays = false});
+  EXPECT_EQ(p.decisions[0].path, Path::Composited);
+  EXPECT_EQ(p.decisions[0].reasons, (Reasons{R::DisabledByConfig}));
+}
