@@ -34,6 +34,31 @@ namespace tranche {
 namespace {
 struct SurfaceHooks {
   Listener commit, destroy;
+  // What decides which surface is under the pointer, as of the last commit.
+  int width = -1, height = -1;
+  bool mapped = false;
+  pixman_region32_t input;
+
+  SurfaceHooks() { pixman_region32_init(&input); }
+  ~SurfaceHooks() { pixman_region32_fini(&input); }
+  SurfaceHooks(const SurfaceHooks&) = delete;
+  SurfaceHooks& operator=(const SurfaceHooks&) = delete;
+
+  // Whether this commit may have changed what is under the pointer: a new
+  // size (viewport and scale included), input region or offset, mapping, or
+  // subsurfaces (whose places change with the parent's commit). A new buffer
+  // of the same size does not, and most commits are only that.
+  bool moves_pointer_focus(const wlr_surface* surface) {
+    const wlr_surface_state& now = surface->current;
+    bool changed = now.width != width || now.height != height || surface->mapped != mapped || now.dx != 0 ||
+                   now.dy != 0 || !pixman_region32_equal(&now.input, &input) ||
+                   !wl_list_empty(&now.subsurfaces_below) || !wl_list_empty(&now.subsurfaces_above);
+    width = now.width;
+    height = now.height;
+    mapped = surface->mapped;
+    if (changed) pixman_region32_copy(&input, &now.input);
+    return changed;
+  }
 };
 
 bool has_drm_device() {
@@ -318,13 +343,12 @@ void Server::create_protocols() {
   new_surface_.connect(&compositor->events.new_surface, [this](void* data) {
     auto* surface = static_cast<wlr_surface*>(data);
     auto* hooks = new SurfaceHooks{};
-    hooks->commit.connect(&surface->events.commit, [this, surface](void*) {
+    hooks->commit.connect(&surface->events.commit, [this, surface, hooks](void*) {
       int64_t now = monotonic_now();
       wlr_surface_output* entered;
       wl_list_for_each(entered, &surface->current_outputs, link)
         if (Output* output = output_of(entered->output)) output->client_committed(now);
-      // Mapped, resized, moved subsurfaces, new input region: the cursor may be over another surface now.
-      seat->schedule_pointer_refresh();
+      if (hooks->moves_pointer_focus(surface)) seat->schedule_pointer_refresh();
     });
     hooks->destroy.connect(&surface->events.destroy, [this, hooks, surface](void*) {
       if (seat) seat->surface_destroyed(surface);

@@ -24,8 +24,9 @@
  *    the latest presentation feedback's, else the wl_output mode's when the
  *    feedback says 0, as wlroots' headless backend does), "feedback_refresh_ns",
  *    "mode_refresh_ns", "committed", "presented", "discarded",
- *    "target": {"count","min_ms","median_ms","p99_ms","max_ms","early"}
- *       presented - target per frame (null in --fifo); early: presented before
+ *    "target": {"count","min_ms","median_ms","p99_ms","max_ms","early","over_2_refresh"}
+ *       presented - target per frame (null in --fifo); over_2_refresh: more than two
+ *       refreshes late; early: presented before
  *       its target,
  *    "interval": {"count","median_ms","p99_ms","max_ms","stdev_ms","over_1_5_refresh",
  *                 "same_refresh"} between consecutive presented frames:
@@ -296,18 +297,19 @@ static void report(struct state *s, double seconds, size_t warmup) {
          (long long)s->mode_refresh_ns, warmup);
   printf("\"committed\":%zu,\"presented\":%zu,\"discarded\":%zu,", s->n_frames, s->n_presented, s->n_discarded);
 
-  size_t n = 0, early = 0;
+  size_t n = 0, early = 0, over_2 = 0;
   for (size_t i = warmup; i < s->n_frames; i++) {
     const struct frame *f = &s->frames[i];
     if (f->state != PRESENTED || f->target_ns < 0) continue;
     v[n++] = (double)(f->presented_ns - f->target_ns) / 1e6;
     if (f->presented_ns < f->target_ns) early++;
+    if (f->presented_ns - f->target_ns > 2 * refresh_of(s)) over_2++;
   }
   if (s->mode == MODE_FIFO) {
     printf("\"target\":null,");
   } else {
     print_stats_head("target", v, n);
-    printf(",\"early\":%zu},", early);
+    printf(",\"early\":%zu,\"over_2_refresh\":%zu},", early, over_2);
   }
 
   // Intervals between consecutive presented frames of ours, in commit order.
