@@ -470,5 +470,6 @@ int main(int argc, char **argv) {
     if (s.top.closed) tc_die("the toplevel was closed");
   }
   report(&s, seconds, (size_t)warmup);
+  free(s.frames);
   return 0;
 }
