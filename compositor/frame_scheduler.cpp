@@ -21,6 +21,13 @@ FrameScheduler::Nanos FrameScheduler::render_budget() const {
   return std::clamp(window_max(render_) + kRenderMargin, kMillisecond, period_);
 }
 
+FrameScheduler::Nanos FrameScheduler::earliest_present(Nanos now) const {
+  if (mode_ != Mode::Vblank || last_vblank_ < 0) return now;
+  Nanos period = vblank_period_ > 0 ? vblank_period_ : period_;
+  if (now < last_vblank_) return last_vblank_;
+  return last_vblank_ + ((now - last_vblank_) / period + 1) * period;
+}
+
 FrameScheduler::Nanos FrameScheduler::client_budget() const {
   // Until clients have been seen, assume they need a couple of milliseconds.
   // The few slowest frames are ignored: waiting for them on every frame would

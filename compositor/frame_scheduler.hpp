@@ -59,6 +59,19 @@ class FrameScheduler {
   // clients' callbacks go one period later, less the client budget.
   Nanos frame_done_after_commit(Nanos committed_at) const { return committed_at + period_ - client_budget(); }
 
+  // Vblank: a frame was presented at `when`, the next refresh `refresh` later
+  // (the present event's; 0: unknown, the period is used).
+  void presented(Nanos when, Nanos refresh) {
+    last_vblank_ = when;
+    if (refresh > 0) vblank_period_ = refresh;
+  }
+  // The earliest a frame composed from `now` can be presented: the first vblank
+  // after now (now itself before any presentation, and in the other modes).
+  // What timed updates (commit-timing targets) are released against: a lower
+  // bound, so that a composition quicker than its budget cannot show an update
+  // a refresh before its target.
+  Nanos earliest_present(Nanos now) const;
+
   // Measurements feeding the budgets.
   void composited(Nanos duration);       // how long one composition took
   void frame_done_sent(Nanos at);        // frame callbacks went out
@@ -88,6 +101,8 @@ class FrameScheduler {
   Nanos frame_done_at_ = -1;
   Nanos latest_commit_delay_ = -1;  // within the current frame-callback interval
   Nanos composite_due_ = -1;        // a planned composition that has not run yet
+  Nanos last_vblank_ = -1;          // the latest presentation (Vblank)
+  Nanos vblank_period_ = 0;         // its refresh as the backend reported it; 0: period_
 };
 
 }  // namespace tranche

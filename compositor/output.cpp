@@ -66,8 +66,10 @@ Output::Output(Server& server, wlr_output* output)
 
   frame_event_.connect(&output->events.frame, [this](void*) { handle_frame(); });
   present_.connect(&output->events.present, [this](void* data) {
-    if (auto report = frame_->presented(*static_cast<wlr_output_event_present*>(data)))
-      this->server.buffer_paths->frame_presented(*report);
+    auto* event = static_cast<wlr_output_event_present*>(data);
+    if (event->presented)
+      scheduler.presented(int64_t(event->when.tv_sec) * 1'000'000'000 + event->when.tv_nsec, event->refresh);
+    if (auto report = frame_->presented(*event)) this->server.buffer_paths->frame_presented(*report);
   });
   // Nested backends: the host window was resized or closed.
   request_state_.connect(&output->events.request_state, [this](void* data) {
@@ -219,11 +221,11 @@ void Output::composite() {
   composite_timer_.disarm();
   if (!scene_output) return;
   int64_t start = monotonic_now();
-  // When this frame will be seen: at the vblank the composition was planned
-  // for (DRM), or at once. Updates timed for it apply now, to be in it.
-  int64_t present = scheduler.mode() == FrameScheduler::Mode::Vblank
-                        ? start + scheduler.render_budget() + FrameScheduler::kRenderMargin
-                        : start;
+  // When this frame can be seen at the earliest: the next vblank (DRM), or at
+  // once. Updates timed for it apply now, to be in it. Not start + the render
+  // budget: a composition quicker than its budget makes an earlier vblank, and
+  // showed updates targeted after it early (seen on vkms under TCG).
+  int64_t present = scheduler.earliest_present(start);
   server.surface_timing->before_latch(wlr, present);
   // Nothing is committed when nothing changed.
   bool due = render::OutputFrame::frame_due(scene_output);

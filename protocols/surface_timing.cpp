@@ -64,6 +64,11 @@ struct TimedSurface {
     return false;
   }
   bool shown() const { return !wl_list_empty(&surface->current_outputs); }
+  // Whether the update that set the barrier has applied. Released by us, it can
+  // still be held by another lock (linux-drm-syncobj's acquire point): until it
+  // applies, no latch has shown it and the barrier stays, or the next fifo
+  // update would apply with it and replace it unseen. Seqs wrap: compare mod 2^32.
+  bool barrier_applied() const { return int32_t(surface->current.seq - queue.barrier_seq()) >= 0; }
   void destroy();
 };
 
@@ -235,7 +240,7 @@ void SurfaceTiming::Impl::on_tick() {
   bool again = false;
   for (TimedSurface* s : std::vector<TimedSurface*>(surfaces.begin(), surfaces.end())) {
     if (!surfaces.contains(s) || s->queue.held() == 0 || s->shown()) continue;
-    s->queue.clear_barrier();
+    if (s->barrier_applied()) s->queue.clear_barrier();
     release(*s, now, counts.released_by_tick);
     if (s->queue.held() > 0 && !s->shown()) again = true;
     else keep_going(*s);
@@ -281,7 +286,7 @@ void SurfaceTiming::before_latch(wlr_output* output, int64_t present_ns) {
 void SurfaceTiming::after_latch(wlr_output* output, int64_t present_ns) {
   for (TimedSurface* s : std::vector<TimedSurface*>(impl_->surfaces.begin(), impl_->surfaces.end())) {
     if (!impl_->surfaces.contains(s) || !s->shown_on(output)) continue;
-    s->queue.clear_barrier();  // this latch showed the update that set it
+    if (s->barrier_applied()) s->queue.clear_barrier();  // this latch showed the update that set it
     if (s->queue.held() == 0) continue;
     impl_->release(*s, present_ns, impl_->counts.released_at_latch);
     impl_->keep_going(*s);

@@ -40,6 +40,10 @@ class TimingQueue {
   void drop() { held_.clear(); barrier_ = false; }
 
   bool barrier() const { return barrier_; }
+  // The update that set the barrier: released here, it may still wait for
+  // something else (an explicit-sync acquire point), and the barrier must not
+  // clear before a latch has shown it.
+  uint32_t barrier_seq() const { return barrier_seq_; }
   size_t held() const { return held_.size(); }
   // The head's reason to wait, for the glue's timers and frames.
   bool head_waits_for_barrier() const;
@@ -49,6 +53,7 @@ class TimingQueue {
   bool may_apply(const TimedUpdate& update, int64_t present_ns) const;
   std::deque<TimedUpdate> held_;
   bool barrier_ = false;
+  uint32_t barrier_seq_ = 0;
 };
 
 }  // namespace tranche::sync

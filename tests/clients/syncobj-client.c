@@ -1,7 +1,7 @@
 /* syncobj-client: an xdg_toplevel that presents dmabuf buffers with explicit sync
  * (linux-drm-syncobj-v1), with acquire fences a test signals late or never.
  *
- *   syncobj-client --card /dev/dri/cardN [--size WxH] [--fullscreen]
+ *   syncobj-client --card /dev/dri/cardN [--size WxH] [--fullscreen] [--fifo]
  *                  [--animate RRGGBB,RRGGBB] [--error KIND] [--no-sync]
  *
  * Buffers are dumb buffers on the card node (allowed while the compositor is DRM
@@ -10,8 +10,9 @@
  * acquire timeline, so they signal only when told.
  *
  * Commands on stdin, one a line:
- *   commit RRGGBB        fill a free buffer, commit it with an unsignalled acquire point
- *   commit-ready RRGGBB  the same with an acquire point signalled before the commit
+ *   commit RRGGBB [MS]   fill a free buffer, commit it with an unsignalled acquire point;
+ *                        with MS, also a commit-timing-v1 target MS ms from now
+ *   commit-ready RRGGBB [MS]  the same with an acquire point signalled before the commit
  *   signal               signal the oldest unsignalled acquire fence
  *   drop-timelines       destroy the wp_linux_drm_syncobj_timeline_v1 objects (points stay)
  *   drop-sync-surface    destroy the wp_linux_drm_syncobj_surface_v1
@@ -20,6 +21,7 @@
  * Prints, one a line ("T" is CLOCK_MONOTONIC in ms):
  *   ready W H                   configured, buffers made; commands are read from now on
  *   committed N buffer B        frame N committed (N counts from 1)
+ *   target N T                  frame N's commit-timing target (before its "committed")
  *   signalled N T               frame N's acquire fence signalled
  *   presented N T               frame N was presented (wp_presentation feedback)
  *   discarded N                 frame N was never presented
@@ -29,6 +31,8 @@
  *
  * --animate A,B: no stdin; commits a new frame (alternating colours, acquire point
  * signalled on the CPU before each commit) whenever the previous one was presented.
+ * --fifo: every commit carries wp_fifo_v1.set_barrier and wait_barrier (fifo-v1),
+ * so that the compositor's FIFO and the acquire point both hold it.
  * --no-sync: the same buffers without linux-drm-syncobj-v1 (implicit sync, a
  * buffer is free again at wl_buffer.release), as a baseline.
  * --error KIND provokes one linux-drm-syncobj-v1 error right after `ready`:
@@ -52,7 +56,9 @@
 #include <drm_fourcc.h>
 #include <xf86drm.h>
 
+#include "commit-timing-v1-client-protocol.h"
 #include "common.h"
+#include "fifo-v1-client-protocol.h"
 #include "linux-dmabuf-v1-client-protocol.h"
 #include "linux-drm-syncobj-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
@@ -92,6 +98,11 @@ struct state {
   struct zwp_linux_dmabuf_v1 *dmabuf;
   struct wp_linux_drm_syncobj_manager_v1 *syncobj_manager;
   struct wp_presentation *presentation;
+  struct wp_fifo_manager_v1 *fifo_manager;
+  struct wp_commit_timing_manager_v1 *timing_manager;
+  struct wp_fifo_v1 *fifo;        /* with --fifo */
+  struct wp_commit_timer_v1 *timer;
+  clockid_t clock;                /* wp_presentation's: targets are on it */
   struct wl_surface *surface;
   struct xdg_surface *xdg_surface;
   struct xdg_toplevel *toplevel;
@@ -108,6 +119,7 @@ struct state {
   bool animating;
   bool import_done, import_ok;
   bool no_sync;
+  bool use_fifo;
 };
 
 static double now_ms(void) {
@@ -115,6 +127,17 @@ static double now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
+
+static int64_t now_ns_on(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void presentation_clock_id(void *data, struct wp_presentation *p, uint32_t clk_id) {
+  ((struct state *)data)->clock = (clockid_t)clk_id;
+}
+static const struct wp_presentation_listener presentation_listener = {.clock_id = presentation_clock_id};
 
 /* --- globals ---------------------------------------------------------------- */
 
@@ -125,8 +148,13 @@ static void global(void *data, struct wl_registry *registry, uint32_t name, cons
     s->dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, 3);
   else if (strcmp(interface, wp_linux_drm_syncobj_manager_v1_interface.name) == 0)
     s->syncobj_manager = wl_registry_bind(registry, name, &wp_linux_drm_syncobj_manager_v1_interface, 1);
-  else if (strcmp(interface, wp_presentation_interface.name) == 0)
+  else if (strcmp(interface, wp_presentation_interface.name) == 0) {
     s->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);
+    wp_presentation_add_listener(s->presentation, &presentation_listener, s);
+  } else if (strcmp(interface, wp_fifo_manager_v1_interface.name) == 0)
+    s->fifo_manager = wl_registry_bind(registry, name, &wp_fifo_manager_v1_interface, 1);
+  else if (strcmp(interface, wp_commit_timing_manager_v1_interface.name) == 0)
+    s->timing_manager = wl_registry_bind(registry, name, &wp_commit_timing_manager_v1_interface, 1);
 }
 static void global_remove(void *data, struct wl_registry *registry, uint32_t name) {}
 static const struct wl_registry_listener registry_listener = {.global = global, .global_remove = global_remove};
@@ -234,7 +262,7 @@ static const struct wp_presentation_feedback_listener feedback_listener = {
     .sync_output = fb_sync_output, .presented = fb_presented, .discarded = fb_discarded};
 
 static struct state *the_state; /* for the animation, driven from feedback */
-static void commit_frame(struct state *s, uint32_t rgb, bool ready);
+static void commit_frame(struct state *s, uint32_t rgb, bool ready, double target_ms);
 
 static void fb_presented(void *data, struct wp_presentation_feedback *fb, uint32_t tv_sec_hi, uint32_t tv_sec_lo,
                          uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi, uint32_t seq_lo, uint32_t flags) {
@@ -243,7 +271,7 @@ static void fb_presented(void *data, struct wp_presentation_feedback *fb, uint32
   printf("presented %d %.3f\n", frame, t);
   wp_presentation_feedback_destroy(fb);
   struct state *s = the_state;
-  if (s->animating && frame == s->frames) commit_frame(s, s->animate[frame % 2], true);
+  if (s->animating && frame == s->frames) commit_frame(s, s->animate[frame % 2], true, -1);
 }
 
 /* --- frames --------------------------------------------------------------------------- */
@@ -280,7 +308,8 @@ static uint64_t next_acquire_point(struct state *s, bool ready) {
   return point;
 }
 
-static void commit_frame(struct state *s, uint32_t rgb, bool ready) {
+/* target_ms >= 0: a commit-timing target that many ms from now. */
+static void commit_frame(struct state *s, uint32_t rgb, bool ready, double target_ms) {
   struct buffer *b = free_buffer(s);
   if (!b) {
     printf("error no free buffer (all %d wait for their release point)\n", NBUF);
@@ -309,6 +338,17 @@ static void commit_frame(struct state *s, uint32_t rgb, bool ready) {
   }
   wl_surface_attach(s->surface, b->wl, 0, 0);
   wl_surface_damage_buffer(s->surface, 0, 0, s->width, s->height);
+  if (s->fifo) {
+    wp_fifo_v1_set_barrier(s->fifo);
+    wp_fifo_v1_wait_barrier(s->fifo);
+  }
+  if (target_ms >= 0) {
+    if (!s->timer) tc_die("no wp_commit_timing_manager_v1");
+    int64_t target = now_ns_on(s->clock) + (int64_t)(target_ms * 1e6);
+    uint64_t sec = (uint64_t)(target / 1000000000);
+    wp_commit_timer_v1_set_timestamp(s->timer, (uint32_t)(sec >> 32), (uint32_t)sec, (uint32_t)(target % 1000000000));
+    printf("target %d %.3f\n", frame, target / 1e6);
+  }
   if (s->presentation) {
     struct wp_presentation_feedback *fb = wp_presentation_feedback(s->presentation, s->surface);
     wp_presentation_feedback_add_listener(fb, &feedback_listener, (void *)(intptr_t)frame);
@@ -344,8 +384,12 @@ static void check_releases(struct state *s, struct pollfd *fds, int first) {
 static void command(struct state *s, char *line) {
   line[strcspn(line, "\r\n")] = 0;
   uint32_t rgb;
-  if (strncmp(line, "commit ", 7) == 0 && tc_parse_color(line + 7, &rgb)) commit_frame(s, rgb, false);
-  else if (strncmp(line, "commit-ready ", 13) == 0 && tc_parse_color(line + 13, &rgb)) commit_frame(s, rgb, true);
+  char colour[16];
+  double target_ms = -1;
+  bool ready = strncmp(line, "commit-ready ", 13) == 0;
+  if ((ready || strncmp(line, "commit ", 7) == 0) &&
+      sscanf(line + (ready ? 13 : 7), "%15s %lf", colour, &target_ms) >= 1 && tc_parse_color(colour, &rgb))
+    commit_frame(s, rgb, ready, target_ms);
   else if (strcmp(line, "signal") == 0) signal_next(s);
   else if (strcmp(line, "drop-timelines") == 0) {
     wp_linux_drm_syncobj_timeline_v1_destroy(s->acquire_timeline);
@@ -427,7 +471,7 @@ static const struct xdg_toplevel_listener toplevel_listener = {.configure = topl
                                                                .close = toplevel_close};
 
 int main(int argc, char **argv) {
-  static struct state state = {.drm_fd = -1, .sw_sync_fd = -1, .want_w = 320, .want_h = 240};
+  static struct state state = {.drm_fd = -1, .sw_sync_fd = -1, .want_w = 320, .want_h = 240, .clock = CLOCK_MONOTONIC};
   struct state *s = &state;
   the_state = s;
   const char *card = NULL, *error_kind = NULL;
@@ -436,6 +480,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc && tc_parse_size(argv[i + 1], &s->want_w, &s->want_h)) ++i;
     else if (strcmp(argv[i], "--fullscreen") == 0) s->fullscreen = true;
     else if (strcmp(argv[i], "--no-sync") == 0) s->no_sync = true;
+    else if (strcmp(argv[i], "--fifo") == 0) s->use_fifo = true;
     else if (strcmp(argv[i], "--error") == 0 && i + 1 < argc) error_kind = argv[++i];
     else if (strcmp(argv[i], "--animate") == 0 && i + 1 < argc) {
       char *comma = strchr(argv[++i], ',');
@@ -444,7 +489,7 @@ int main(int argc, char **argv) {
       if (!tc_parse_color(argv[i], &s->animate[0]) || !tc_parse_color(comma + 1, &s->animate[1]))
         tc_die("--animate wants RRGGBB,RRGGBB");
       s->animating = true;
-    } else tc_die("usage: syncobj-client --card PATH [--size WxH] [--fullscreen] [--animate A,B] [--error KIND]");
+    } else tc_die("usage: syncobj-client --card PATH [--size WxH] [--fullscreen] [--fifo] [--animate A,B] [--error KIND]");
   }
   if (!card) tc_die("--card is required");
   s->drm_fd = open(card, O_RDWR | O_CLOEXEC);
@@ -458,9 +503,12 @@ int main(int argc, char **argv) {
   if (!s->dmabuf) tc_die("no zwp_linux_dmabuf_v1 (version 3 or later)");
   if (!s->syncobj_manager && !s->no_sync) tc_die("no wp_linux_drm_syncobj_manager_v1");
   if (!s->c.wm_base) tc_die("no xdg_wm_base");
+  if (s->use_fifo && !s->fifo_manager) tc_die("no wp_fifo_manager_v1");
 
   s->surface = wl_compositor_create_surface(s->c.compositor);
   if (!s->no_sync) s->sync_surface = wp_linux_drm_syncobj_manager_v1_get_surface(s->syncobj_manager, s->surface);
+  if (s->use_fifo) s->fifo = wp_fifo_manager_v1_get_fifo(s->fifo_manager, s->surface);
+  if (s->timing_manager) s->timer = wp_commit_timing_manager_v1_get_timer(s->timing_manager, s->surface);
   s->xdg_surface = xdg_wm_base_get_xdg_surface(s->c.wm_base, s->surface);
   xdg_surface_add_listener(s->xdg_surface, &xdg_surface_listener, s);
   s->toplevel = xdg_surface_get_toplevel(s->xdg_surface);
@@ -479,7 +527,7 @@ int main(int argc, char **argv) {
   }
   printf("ready %d %d\n", s->width, s->height);
   if (error_kind) provoke(s, error_kind);
-  if (s->animating) commit_frame(s, s->animate[0], true);
+  if (s->animating) commit_frame(s, s->animate[0], true, -1);
 
   char line[256];
   size_t used = 0;

@@ -148,3 +148,15 @@ TEST(FrameScheduler, FrameCallbacksArePacedToTheRefresh) {
   s.frame_done_sent(100 * ms);
   EXPECT_EQ(s.earliest_frame_done(), 100 * ms + kPeriod / 2);
 }
+
+TEST(FrameScheduler, EarliestPresentIsTheNextVblank) {
+  FrameScheduler s(Mode::Vblank, kPeriod);
+  EXPECT_EQ(s.earliest_present(5 * ms), 5 * ms);  // no presentation yet: at once
+  s.presented(100 * ms, 16'665'555);             // vkms's refresh, not the mode's rounded one
+  EXPECT_EQ(s.earliest_present(101 * ms), 100 * ms + 16'665'555);
+  EXPECT_EQ(s.earliest_present(100 * ms + 16'665'555), 100 * ms + 2 * 16'665'555);  // that one is taken
+  EXPECT_EQ(s.earliest_present(150 * ms), 100 * ms + 4 * 16'665'555);
+  FrameScheduler headless(Mode::PresentOnCommit, kPeriod);
+  headless.presented(100 * ms, 0);
+  EXPECT_EQ(headless.earliest_present(101 * ms), 101 * ms);
+}

@@ -34,6 +34,17 @@ TEST(TimingQueue, BarrierHoldsTheNextFifoUpdateUntilTheLatch) {
   EXPECT_EQ(q.held(), 0u);
 }
 
+TEST(TimingQueue, BarrierSeqNamesTheUpdateThatSetIt) {
+  TimingQueue q;
+  q.commit(fifo(1), 0);
+  EXPECT_EQ(q.barrier_seq(), 1u);  // applied at commit
+  q.commit(fifo(2), 0);
+  EXPECT_EQ(q.barrier_seq(), 1u);  // held: not set by 2 yet
+  q.clear_barrier();
+  q.take_ready(0);
+  EXPECT_EQ(q.barrier_seq(), 2u);  // released: the glue waits for it to apply
+}
+
 TEST(TimingQueue, WaitWithoutSetDoesNotBlockLaterOnes) {
   TimingQueue q;
   q.commit(fifo(1), 0);
