@@ -10,7 +10,7 @@ bool TimingQueue::may_apply(const TimedUpdate& update, int64_t present_ns) const
 
 bool TimingQueue::commit(const TimedUpdate& update, int64_t present_ns) {
   if (held_.empty() && may_apply(update, present_ns)) {
-    if (update.set_barrier) barrier_ = true, barrier_seq_ = update.seq;
+    if (update.set_barrier) raise_barrier(update.seq);
     return false;
   }
   held_.push_back(update);
@@ -20,7 +20,7 @@ bool TimingQueue::commit(const TimedUpdate& update, int64_t present_ns) {
 std::vector<uint32_t> TimingQueue::take_ready(int64_t present_ns) {
   std::vector<uint32_t> ready;
   while (!held_.empty() && may_apply(held_.front(), present_ns)) {
-    if (held_.front().set_barrier) barrier_ = true, barrier_seq_ = held_.front().seq;
+    if (held_.front().set_barrier) raise_barrier(held_.front().seq);
     ready.push_back(held_.front().seq);
     held_.pop_front();
   }

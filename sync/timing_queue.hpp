@@ -51,6 +51,10 @@ class TimingQueue {
 
  private:
   bool may_apply(const TimedUpdate& update, int64_t present_ns) const;
+  void raise_barrier(uint32_t seq) {
+    barrier_ = true;
+    barrier_seq_ = seq;
+  }
   std::deque<TimedUpdate> held_;
   bool barrier_ = false;
   uint32_t barrier_seq_ = 0;
