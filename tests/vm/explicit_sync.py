@@ -177,15 +177,20 @@ def write_config(path: pathlib.Path, disconnect_after_ms: int = 0):
     path.write_text(f"[explicit-sync]\nstall-warning-ms = 1000\ndisconnect-after-ms = {disconnect_after_ms}\n")
 
 
+def first_frame(tap: Tap, t: Tranche, a: "Client", what: str) -> None:
+    """The client's first frame, its acquire point signalled at commit, reaches the CRTC."""
+    a.wait_for_line(r"^ready \d+ \d+$", timeout=60)
+    a.send(f"commit-ready {RED:06x}")
+    a.wait_for_line(r"^presented 1 ", timeout=30)
+    ok, state, fb, count, box = wait_for_plane_colour(t, RED, timeout=30)
+    tap.ok(ok, what, kms_diag(t, state, count, box))
+
+
 def held_frame_checks(tap: Tap, t: Tranche, dev: str, report: dict):
     """A fullscreen client: a held commit stays off the CRTC until signalled."""
     a = Client(t, ["--fullscreen"])
     try:
-        a.wait_for_line(r"^ready \d+ \d+$", timeout=60)
-        a.send(f"commit-ready {RED:06x}")
-        a.wait_for_line(r"^presented 1 ", timeout=30)
-        ok, state, fb, count, box = wait_for_plane_colour(t, RED, timeout=30)
-        tap.ok(ok, f"{dev}: a frame with a signalled acquire point reaches the CRTC", kms_diag(t, state, count, box))
+        first_frame(tap, t, a, f"{dev}: a frame with a signalled acquire point reaches the CRTC")
 
         a.send(f"commit {GREEN:06x}")
         a.wait_for_line(r"^committed 2 ", timeout=10)
@@ -336,11 +341,7 @@ def timing_sync_checks(tap: Tap, t: Tranche, dev: str, report: dict, refresh_ms:
     # frame that waited for nothing else is shown at the next vblank or so.
     slack_ms = 1000
     try:
-        a.wait_for_line(r"^ready \d+ \d+$", timeout=60)
-        a.send(f"commit-ready {RED:06x}")
-        a.wait_for_line(r"^presented 1 ", timeout=30)
-        ok, state, fb, count, box = wait_for_plane_colour(t, RED, timeout=30)
-        tap.ok(ok, f"{dev}: fifo + sync: the first frame reaches the CRTC", kms_diag(t, state, count, box))
+        first_frame(tap, t, a, f"{dev}: fifo + sync: the first frame reaches the CRTC")
         before = timing_stats(t)
 
         # Frame 2: barrier + unsignalled fence; frame 3: barrier + signalled fence,
