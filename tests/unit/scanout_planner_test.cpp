@@ -231,6 +231,7 @@ TEST(Planner, TranslucentFullscreenNeedsBlending) {
   EXPECT_EQ(p.decisions[1].reasons, (Reasons{R::NotDmabuf, R::NeedsBlending}));
 }
 
+// Also: a lone window prefers an overlay plane to a positioned primary plane.
 TEST(Planner, NoBaseLeavesNothingHidden) {
   std::vector cs{dmabuf(1, kWindow)};
   Plan p = plan(vkms_output(), cs);
@@ -360,13 +361,6 @@ TEST(Planner, LoneWindowGoesOnThePrimaryPlaneWithoutOverlays) {
   EXPECT_EQ(p.decisions[0].path, Path::Primary);
   EXPECT_TRUE(p.decisions[0].reasons.empty());
   EXPECT_EQ(p.primary, 0u);
-}
-
-TEST(Planner, LoneWindowPrefersAnOverlayPlane) {
-  std::vector cs{dmabuf(1, kWindow)};
-  Plan p = plan(vkms_output(), cs);
-  EXPECT_EQ(p.decisions[0].path, Path::Overlay);
-  EXPECT_FALSE(p.primary);
 }
 
 TEST(Planner, LoneWindowWithAnythingElseShownIsNotTheBase) {
