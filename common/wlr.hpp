@@ -128,4 +128,10 @@ extern "C" {
 #define class class_
 #include <wlr/xwayland.h>
 #undef class
+
+// Exported by libwlroots 0.20 but declared only in its private headers: what a
+// surface commit uses to make a client buffer (and its texture) from a
+// client's buffer. tranche calls it after a GPU reset to show surfaces again
+// from their buffers (compositor/renderer_recovery.cpp).
+struct wlr_client_buffer* wlr_client_buffer_create(struct wlr_buffer* buffer, struct wlr_renderer* renderer);
 }

@@ -121,6 +121,13 @@ DmabufImport::~DmabufImport() {
   if (import_check_fd_ >= 0) close(import_check_fd_);
 }
 
+void DmabufImport::renderer_changed(wlr_renderer* renderer) {
+  renderer_ = renderer;
+  int fd = wlr_renderer_get_drm_fd(renderer);
+  if (fd < 0 || scanout::drm_fd_device(fd) != main_device_)
+    TLOG(WLR_ERROR, "the renderer came back on another device: linux-dmabuf still names the old one");
+}
+
 // The spec's `create` promises an answer from the compositor: `failed` for a
 // buffer it cannot use. Cheap checks first, then a real import by the renderer.
 bool DmabufImport::import(const wlr_dmabuf_attributes& a, uint64_t sampling_device, std::string& why) {

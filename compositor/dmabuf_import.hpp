@@ -32,6 +32,9 @@ class DmabufImport final : public protocols::DmabufImporter {
   }
 
   bool import(const wlr_dmabuf_attributes& attributes, uint64_t sampling_device, std::string& why) override;
+  // After a GPU reset: imports are checked by the new renderer. The formats
+  // and the main device clients were told stay (the same GPU came back).
+  void renderer_changed(wlr_renderer* renderer);
 
  private:
   DmabufImport() = default;

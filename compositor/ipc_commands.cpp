@@ -240,6 +240,15 @@ void Server::register_ipc_commands() {
                                                                      {"refused", session_lock->refused()},
                                                                      {"abandoned", session_lock->abandoned()}});
                       });
+  ipc_dispatcher_.add("renderer", "the renderer, its device, and GPU resets survived", [this](const json&) {
+    return std::expected<json, std::string>(renderer_status());
+  });
+  // What wlroots does when the GPU was reset, for testing recovery without one.
+  ipc_dispatcher_.add("renderer-lost", "test aid: act as if the GPU was reset (the renderer's lost signal)",
+                      [this](const json&) {
+                        wl_signal_emit_mutable(&renderer->events.lost, nullptr);
+                        return std::expected<json, std::string>(json{{"recovering", true}});
+                      });
   ipc_dispatcher_.add("quit", "exit tranche", [this](const json&) {
     terminate();
     return std::expected<json, std::string>(json{{"quitting", true}});

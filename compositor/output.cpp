@@ -89,6 +89,14 @@ Output::Output(Server& server, wlr_output* output)
   apply_config(server.config(), true);
 }
 
+void Output::renderer_changed() {
+  if (!wlr_output_init_render(wlr, server.allocator, server.renderer))
+    TLOG(WLR_ERROR, "output %s: the new renderer cannot draw for it", wlr->name);
+  frame_->renderer_changed(server.render_devices());
+  if (scene_output) wlr_damage_ring_add_whole(&scene_output->damage_ring);
+  wlr_output_schedule_frame(wlr);
+}
+
 Output::~Output() {
   server.buffer_paths->output_removed(*this);
   frame_event_.disconnect();

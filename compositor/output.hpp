@@ -50,6 +50,10 @@ class Output {
     return frame_->commit_state(state, test_only);
   }
 
+  // After a GPU reset: draw with the server's new renderer and allocator, and
+  // redraw everything once.
+  void renderer_changed();
+
   // A client showing on this output committed (feeds the client budget).
   void client_committed(int64_t now) { scheduler.client_committed(now); }
 

@@ -481,6 +481,15 @@ void Seat::refresh_pointer(uint32_t time_msec) {
   }
 }
 
+// Ours at once (the refresh below sets it over no surface); a client's when
+// the pointer enters its surface again, as clients set their cursor on enter.
+void Seat::renderer_changed() {
+  wlr_cursor_unset_image(cursor);
+  if (grab_ != Grab::None) return;  // the grab's end refreshes the pointer
+  if (wlr->pointer_state.focused_surface) wlr_seat_pointer_notify_clear_focus(wlr);
+  schedule_pointer_refresh();
+}
+
 void Seat::schedule_pointer_refresh() {
   if (refresh_idle_ || grab_ != Grab::None) return;
   refresh_idle_ = wl_event_loop_add_idle(server.loop, [](void* data) {

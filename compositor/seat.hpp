@@ -65,6 +65,8 @@ class Seat {
   void refresh_pointer(uint32_t time_msec);
   // The same, once the current batch of changes is done (coalesced; not during grabs).
   void schedule_pointer_refresh();
+  // After a GPU reset the cursor image went with its texture: it is set again.
+  void renderer_changed();
   // A surface is going away: touch contacts on it end, the pointer may be elsewhere.
   void surface_destroyed(wlr_surface* surface);
   // A button of another device acting as the pointer (a tablet tool's tip on a

@@ -178,6 +178,8 @@ Server::~Server() {
     listener->disconnect();
   output_management.reset();  // its listeners before the managers die with the display
   surface_timing.reset();  // its globals and timer too
+  renderer_retry_.reset();
+  renderer_lost_.disconnect();
   if (allocator) wlr_allocator_destroy(allocator);
   if (renderer) wlr_renderer_destroy(renderer);
   if (scene) wlr_scene_node_destroy(&scene->tree.node);
@@ -252,6 +254,7 @@ std::expected<void, std::string> Server::start() {
   renderer = wlr_renderer_autocreate(backend);
   if (!renderer) return std::unexpected("cannot create a renderer");
   wlr_renderer_init_wl_shm(renderer, display);
+  watch_renderer();
   // linux-dmabuf v4 where the renderer can import dma-bufs, with feedback per
   // surface; the paths buffers take (planes or composition) are tracked there.
   buffer_paths = std::make_unique<BufferPaths>(*this);

@@ -35,6 +35,7 @@ class SurfaceTiming;
 class BufferPaths;
 class InputMethodRelay;
 class ToplevelList;
+class Timer;
 
 // Every scene node that stands for one of our objects carries a pointer to a
 // SceneObject in node->data, so hit-testing can find the owner.
@@ -135,6 +136,12 @@ class Server {
   // What an output's frames are drawn with (render/), handed down once.
   render::Devices render_devices();
 
+  // GPU reset: wlroots says the renderer is lost; tranche makes a new renderer
+  // and allocator and hands them to everything that draws, keeping every
+  // client (renderer_recovery.cpp).
+  void renderer_lost();
+  ipc::json renderer_status() const;
+
   std::list<std::unique_ptr<LayerSurface>> layer_surfaces;
   Xwayland* xwayland() { return xwayland_.get(); }
   // Overlay planes can be used (DRM backend with libliftoff).
@@ -145,6 +152,9 @@ class Server {
   void handle_new_output(wlr_output* output);
   void register_ipc_commands();
   void run_startup_commands();
+  void watch_renderer();
+  bool recreate_renderer();
+  void restore_surface_contents();
 
   Options options_;
   config::Config config_;
@@ -160,7 +170,17 @@ class Server {
   wl_event_source* sigint_ = nullptr;
   wl_event_source* sigchld_ = nullptr;
 
+  struct RendererRecovery {
+    uint64_t losses = 0, recoveries = 0, failed_attempts = 0;
+    uint64_t surfaces_lost = 0;  // shown surfaces whose client no longer had the buffer
+    uint64_t redraws_asked = 0;  // ... and were asked to draw again
+    int attempts = 0;  // of the recovery under way
+    bool recovering = false;
+  } renderer_recovery_;
+  std::unique_ptr<Timer> renderer_retry_;  // the recovery runs from the loop, not inside wlroots' signal
+
   Listener backend_destroy_;
+  Listener renderer_lost_;
   Listener new_output_;
   Listener new_surface_;
   Listener new_input_;

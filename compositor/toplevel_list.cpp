@@ -38,6 +38,12 @@ void ToplevelList::set_hidden(bool hidden) {
   for (ToplevelHandle* handle : handles_) handle->apply_hidden();
 }
 
+void ToplevelList::renderer_changed(wlr_allocator* allocator, wlr_renderer* renderer) {
+  allocator_ = allocator;
+  renderer_ = renderer;
+  for (ToplevelHandle* handle : handles_) handle->drop_capture();
+}
+
 ToplevelHandle::ToplevelHandle(ToplevelList& list, const char* title, const char* app_id, wlr_xdg_surface* xdg,
                                wlr_surface* surface)
     : list_(list), xdg_(xdg), surface_(xdg ? xdg->surface : surface) {
@@ -49,12 +55,18 @@ ToplevelHandle::ToplevelHandle(ToplevelList& list, const char* title, const char
 
 ToplevelHandle::~ToplevelHandle() {
   list_.handles_.erase(self_);
-  // Destroying the scene destroys the capture source; sessions on it stop.
-  if (capture_scene_) wlr_scene_node_destroy(&capture_scene_->tree.node);
+  drop_capture();
   if (handle_) {
     handle_->data = nullptr;
     wlr_ext_foreign_toplevel_handle_v1_destroy(handle_);
   }
+}
+
+// Destroying the scene destroys the capture source; sessions on it stop.
+void ToplevelHandle::drop_capture() {
+  if (capture_scene_) wlr_scene_node_destroy(&capture_scene_->tree.node);
+  capture_scene_ = nullptr;
+  capture_source_ = nullptr;
 }
 
 void ToplevelHandle::update(const char* title, const char* app_id) {

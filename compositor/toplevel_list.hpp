@@ -42,6 +42,9 @@ class ToplevelList {
   // frames), as the outputs do.
   void set_hidden(bool hidden);
   bool hidden() const { return hidden_; }
+  // After a GPU reset: new captures use the new renderer. Running window
+  // captures end (their sources hold the old one); clients may start again.
+  void renderer_changed(wlr_allocator* allocator, wlr_renderer* renderer);
 
   // Both list every window: privileged (not for sandboxed clients).
   wl_global* list_global() const;
@@ -77,6 +80,7 @@ class ToplevelHandle {
                  wlr_surface* surface);
   // The window alone in a scene of its own, made at the first capture request.
   wlr_ext_image_capture_source_v1* capture_source();
+  void drop_capture();
   void apply_hidden();
 
   ToplevelList& list_;

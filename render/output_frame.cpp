@@ -62,8 +62,14 @@ void node_size(wlr_scene_node* node, int* width, int* height) {
 }  // namespace
 
 OutputFrame::OutputFrame(const Devices& devices, wlr_output* output, copy::Forced copy_path)
-    : devices_(devices), output_(output), copy_(CopyChain::create(devices, output, copy_path)) {
+    : devices_(devices), output_(output), copy_forced_(copy_path), copy_(CopyChain::create(devices, output, copy_path)) {
   refresh_model();
+}
+
+void OutputFrame::renderer_changed(const Devices& devices) {
+  devices_ = devices;
+  copy_.reset();  // its buffers came from the old allocator
+  copy_ = CopyChain::create(devices_, output_, copy_forced_);
 }
 
 OutputFrame::~OutputFrame() {

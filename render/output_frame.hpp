@@ -36,6 +36,9 @@ class OutputFrame {
 
   // Re-reads the planes after a mode or enable change.
   void refresh_model();
+  // After a GPU reset: frames are drawn with the new renderer and allocator
+  // (the copy chain's buffers are made again).
+  void renderer_changed(const Devices& devices);
   // Whether a frame is due: something changed since the last commit.
   static bool frame_due(wlr_scene_output* scene_output);
   // Composes and commits a frame of `scene_output` if one is due; the report
@@ -79,6 +82,7 @@ class OutputFrame {
 
   Devices devices_;
   wlr_output* output_;
+  copy::Forced copy_forced_;
   FrameSettings settings_;  // the last frame's
   std::unique_ptr<CopyChain> copy_;
   scanout::OutputPlanes model_;

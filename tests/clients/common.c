@@ -191,7 +191,7 @@ static void toplevel_surface_configure(void *data, struct xdg_surface *xdg_surfa
   xdg_surface_ack_configure(xdg_surface, serial);
   int w = t->pending_w > 0 ? t->pending_w : t->want_w;
   int h = t->pending_h > 0 ? t->pending_h : t->want_h;
-  if (t->drawn && w == t->w && h == t->h) {
+  if (t->drawn && w == t->w && h == t->h && !t->redraw_on_configure) {
     wl_surface_commit(t->surface);
     return;
   }

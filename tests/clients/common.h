@@ -72,6 +72,7 @@ struct tc_toplevel {
   int pending_w, pending_h; /* from the latest xdg_toplevel.configure */
   int w, h;                 /* the size last drawn */
   bool drawn, closed;
+  bool redraw_on_configure; /* else an unchanged configure is only acked */
   void (*draw)(void *data, int w, int h);
   void *data;
 };

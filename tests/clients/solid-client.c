@@ -2,7 +2,7 @@
  *
  *   solid-client [--color RRGGBB] [--size WxH] [--fullscreen] [--maximized] [--late]
  *                [--app-id ID] [--title TITLE] [--print-keys] [--inhibit-shortcuts]
- *                [--output NAME]
+ *                [--output NAME] [--destroy-attached] [--redraw-on-configure]
  *
  * --output NAME: fullscreen on the output of that name (implies --fullscreen).
  * --fullscreen and --maximized are requested before the initial commit, or with
@@ -13,7 +13,9 @@
  * keyboard events it gets (tc_print_keys); with --inhibit-shortcuts it asks
  * for the compositor's key bindings (keyboard-shortcuts-inhibit) and prints
  * "inhibitor active" / "inhibitor inactive". Exits when the compositor closes
- * the toplevel or the connection. */
+ * the toplevel or the connection. --destroy-attached destroys each buffer
+ * right after committing it (its content is then the compositor's to keep);
+ * --redraw-on-configure draws at every configure, not only at a new size. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +29,7 @@ struct state {
   struct tc_toplevel top;  // want_w/want_h: --size
   uint32_t color;
   bool mapped;
-  bool fullscreen, maximized, late, print_keys, inhibit;
+  bool fullscreen, maximized, late, print_keys, inhibit, destroy_attached;
   const char *output_name;
   struct wl_output *output;
   struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit_manager;
@@ -55,9 +57,11 @@ static const struct wl_registry_listener registry_listener = {.global = registry
 static void draw(void *data, int w, int h) {
   struct state *s = data;
   printf("configure %d %d\n", w, h);
-  wl_surface_attach(s->top.surface, tc_solid_buffer(&s->c, w, h, s->color), 0, 0);
+  struct wl_buffer *buffer = tc_solid_buffer(&s->c, w, h, s->color);
+  wl_surface_attach(s->top.surface, buffer, 0, 0);
   wl_surface_damage(s->top.surface, 0, 0, w, h);
   wl_surface_commit(s->top.surface);
+  if (s->destroy_attached) wl_buffer_destroy(buffer);
   if (!s->mapped) {
     s->mapped = true;
     printf("mapped\n");
@@ -70,7 +74,7 @@ static _Noreturn void usage(void) {
   fprintf(stderr,
           "usage: solid-client [--color RRGGBB] [--size WxH] [--fullscreen] [--maximized] [--late]\n"
           "                    [--app-id ID] [--title TITLE] [--print-keys] [--inhibit-shortcuts]\n"
-          "                    [--output NAME]\n");
+          "                    [--output NAME] [--destroy-attached] [--redraw-on-configure]\n");
   exit(2);
 }
 
@@ -89,6 +93,10 @@ int main(int argc, char **argv) {
       s.late = true;
     } else if (strcmp(arg, "--print-keys") == 0) {
       s.print_keys = true;
+    } else if (strcmp(arg, "--destroy-attached") == 0) {
+      s.destroy_attached = true;
+    } else if (strcmp(arg, "--redraw-on-configure") == 0) {
+      s.top.redraw_on_configure = true;
     } else if (strcmp(arg, "--inhibit-shortcuts") == 0) {
       s.inhibit = true;
     } else if (strcmp(arg, "--color") == 0 && val) {

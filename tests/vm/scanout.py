@@ -547,6 +547,77 @@ BAD_CASES = {
 IMMED_IMPORT_FAILURE = {"failed", INVALID_WL_BUFFER}
 
 
+def pixel_at(fb: dict, x: int, y: int) -> int:
+    """0xRRGGBB of a 32-bit framebuffer's pixel."""
+    b, g, r = fb["data"][y * fb["pitch"] + x * 4:y * fb["pitch"] + x * 4 + 3]
+    return r << 16 | g << 8 | b
+
+
+def check_renderer_loss(tap, t, size):
+    """A GPU reset (`tranchectl renderer-lost` emits the renderer's lost
+    signal, as wlroots' GLES2 renderer does on GL_GUILTY_CONTEXT_RESET): a new
+    GLES2 renderer, both clients kept, the dmabuf window still scanned out from
+    its own buffer, and the shm window, whose buffer its client destroyed once
+    uploaded, asked to draw again and composited again."""
+    name, shm_name = "renderer-loss-dmabuf", "renderer-loss-shm"
+    colour, shm_colour = 0x3366CC, 0xC03020
+    w, h = 200, 120
+    dmabuf = start_dmabuf_client(tap, t, name, ["--size", f"{w}x{h}", "--x-byte", f"0x{X_BYTE:02x}",
+                                                "--color", f"{colour:06x}", "--frames", "0"])
+    if not dmabuf:
+        return
+    shm = t.client(["solid-client", "--app-id", shm_name, "--size", "160x100", "--color", f"{shm_colour:06x}",
+                    "--redraw-on-configure"])
+    try:
+        shm.wait_for_line("^mapped", timeout=30)
+        surface, _ = wait_for_explain(t, shm_name, lambda s: s.get("path") == "composited" and s.get("outputs"))
+        where = (surface or {}).get("outputs", [{}])[0]
+        before = tranche_json(t, "renderer")
+        lines = len(shm.lines)
+        t.ctl("renderer-lost")
+        deadline = time.monotonic() + 30
+        while (status := tranche_json(t, "renderer"))["recoveries"] < before["recoveries"] + 1 \
+                and time.monotonic() < deadline:
+            time.sleep(0.3)
+        tap.ok(status["recoveries"] == before["recoveries"] + 1 and status["renderer"] == "gles2"
+               and status["device"] == before["device"] and not status["recovering"],
+               "renderer-loss: a new GLES2 renderer on the same device after the reset", f"{before} -> {status}")
+        tap.ok(t.process.proc.poll() is None and dmabuf.proc.poll() is None and shm.proc.poll() is None,
+               "renderer-loss: tranche and both clients live on")
+        tap.ok(status["surfaces_lost"] > before["surfaces_lost"] and status["redraws_asked"] > before["redraws_asked"],
+               "renderer-loss: the shm window's buffer was gone (GLES2 released it at upload): its client was "
+               "asked to draw", f"{status}")
+        try:
+            shm.wait_for_line("^configure ", timeout=20, start=lines)
+            redrew = True
+        except (TimeoutError, RuntimeError):
+            redrew = False
+        tap.ok(redrew, "renderer-loss: the shm client drew again", shm.output()[-400:])
+        plane, fb, state = wait_for_client_fb(t, colour, (w, h), X_BYTE)
+        tap.ok(plane is not None, "renderer-loss: a plane still scans out the dmabuf window's own buffer",
+               describe_planes(state))
+        # The shm window is in the composited frame again, in its colour.
+        cx, cy = int(where.get("x", 0)) + 80, int(where.get("y", 0)) + 50
+        seen = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                state = kms_state(t.dri_index)
+                for pname, p in state["planes"].items():
+                    if p.get("fb") and pname != plane:
+                        f = read_fb(t.card, p["fb"])
+                        if (f["width"], f["height"]) == size:
+                            seen = pixel_at(f, cx, cy)
+                if seen == shm_colour:
+                    break
+            time.sleep(0.3)
+        tap.ok(seen == shm_colour, "renderer-loss: the composited frame shows the shm window again",
+               f"pixel at {cx},{cy}: {seen if seen is None else f'{seen:06x}'}")
+    finally:
+        shm.stop()
+        dmabuf.stop()
+
+
 def parse_bad_output(lines) -> dict:
     """{case: [outcome lines]} from dmabuf-client --bad output."""
     cases, current = {}, None
@@ -699,7 +770,8 @@ def main():
                             (check_shm, (card_dev,)),
                             (check_v6_feedback, (card_dev, main_device)),
                             (check_transform, (card_dev, size)),
-                            (check_weston_feedback, (card_dev, t.card, render_path))):
+                            (check_weston_feedback, (card_dev, t.card, render_path)),
+                            (check_renderer_loss, (size,))):
             try:
                 check(tap, t, *args)
             except Exception as e:  # noqa: BLE001
