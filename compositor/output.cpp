@@ -67,6 +67,11 @@ Output::Output(Server& server, wlr_output* output)
   frame_event_.connect(&output->events.frame, [this](void*) { handle_frame(); });
   present_.connect(&output->events.present, [this](void* data) {
     auto* event = static_cast<wlr_output_event_present*>(data);
+    // wlroots' headless outputs say no refresh, though they pace frames at
+    // their mode's. Clients that plan by it (Mesa's commit-timing) need it:
+    // filled in here, before the presentation feedback listeners read it.
+    if (event->presented && event->refresh == 0 && wlr_output_is_headless(wlr) && wlr->refresh > 0)
+      event->refresh = int(1'000'000'000'000LL / wlr->refresh);
     if (event->presented)
       scheduler.presented(int64_t(event->when.tv_sec) * 1'000'000'000 + event->when.tv_nsec, event->refresh);
     if (auto report = frame_->presented(*event)) this->server.buffer_paths->frame_presented(*report);
