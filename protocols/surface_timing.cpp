@@ -56,6 +56,7 @@ struct TimedSurface {
     TimedSurface* self;
   } addon{};
   Listener client_commit;
+  Listener commit;  // an update applied
 
   void on_client_commit();
   bool shown_on(wlr_output* output) const {
@@ -191,6 +192,9 @@ TimedSurface* SurfaceTiming::Impl::surface_for(wlr_surface* surface) {
   s->addon.self = s;
   wlr_addon_init(&s->addon.addon, &surface->addons, this, &kAddon);
   s->client_commit.connect(&surface->events.client_commit, [s](void*) { s->on_client_commit(); });
+  // The update that set a barrier applied at last (its acquire point
+  // signalled): a latch must come to show it and clear the barrier.
+  s->commit.connect(&surface->events.commit, [this, s](void*) { keep_going(*s); });
   surfaces.insert(s);
   return s;
 }
@@ -219,6 +223,10 @@ void TimedSurface::on_client_commit() {
 // shows the surface (a frame is asked for), or the tick when none does.
 void SurfaceTiming::Impl::keep_going(TimedSurface& s) {
   if (s.queue.held() == 0) return;
+  // The head waits for a barrier whose update waits itself (for an acquire
+  // point): no latch can help until that update applies, and its commit
+  // calls this again.
+  if (s.queue.head_waits_for_barrier() && !s.barrier_applied()) return;
   if (!s.shown()) {
     if (!tick) tick = std::make_unique<Timer>(loop, [this] { on_tick(); });
     if (!tick->armed()) tick->arm_at(monotonic_now() + kInvisibleTick);
@@ -253,6 +261,7 @@ void TimedSurface::destroy() {
   if (fifo) wl_resource_set_user_data(fifo, nullptr);
   if (timer) wl_resource_set_user_data(timer, nullptr);
   client_commit.disconnect();
+  commit.disconnect();
   wlr_addon_finish(&addon.addon);
   timing.surfaces.erase(this);
   delete this;

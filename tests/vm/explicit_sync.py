@@ -268,6 +268,12 @@ def timing_stats(t: Tranche) -> dict:
     return json.loads(t.ctl("stats", json_output=True).stdout)["timing"]
 
 
+def frame_events(t: Tranche) -> int:
+    """The output's frame events so far (tranchectl stats: pacing)."""
+    outputs = json.loads(t.ctl("stats", json_output=True).stdout)["outputs"]
+    return sum(o["pacing"]["frame_events"] for o in outputs)
+
+
 def run_timing_client(t: Tranche, *args, seconds=TIMING_SECONDS) -> dict:
     # 64x64: under TCG llvmpipe composes a 256x256 shm window in ~3 refreshes, this in ~2.
     argv = [str(t.build / "tests/clients/timing-client"), *args, "--seconds", str(seconds),
@@ -351,7 +357,14 @@ def timing_sync_checks(tap: Tap, t: Tranche, dev: str, report: dict, refresh_ms:
         a.send(f"commit {GREEN:06x}")
         a.send(f"commit-ready {BLUE:06x}")
         a.wait_for_line(r"^committed 3 ", start=mark)
+        events = frame_events(t)
         time.sleep(1.5)
+        events = frame_events(t) - events
+        report[f"{dev} fifo+sync frame events in 1.5 s behind the fence"] = events
+        # Nothing can show before the fence signals: no frame is asked for
+        # meanwhile (it was one per refresh, ~90 here).
+        tap.ok(events <= 10, f"{dev}: fifo + sync: behind the unsignalled fence, {events} frame events in 1.5 s "
+               f"(~{1500 / refresh_ms:.0f} refreshes)")
         shows_red, diag = plane_shows(t, RED)
         tap.ok(shows_red and not a.seen(r"^(presented|discarded) [23]\b"),
                f"{dev}: fifo + sync: 1.5 s after a barrier commit with an unsignalled fence, the CRTC shows the "
