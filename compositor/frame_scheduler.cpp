@@ -40,7 +40,11 @@ FrameScheduler::Nanos FrameScheduler::client_budget() const {
 FrameScheduler::Plan FrameScheduler::on_frame(Nanos now) {
   switch (mode_) {
     case Mode::Vblank: {
-      Nanos composite_at = now + period_ - render_budget();
+      // The deadline is the next vblank, from the presentation timestamps
+      // once known: the frame event itself can come late (a busy machine),
+      // and a period counted from it would plan past that vblank.
+      Nanos next = last_vblank_ >= 0 ? earliest_present(now) : now + period_;
+      Nanos composite_at = std::max(now, next - render_budget());
       bool already_planned = composite_due_ >= 0;
       if (already_planned) composite_at = std::min(composite_at, composite_due_);
       composite_due_ = composite_at;

@@ -160,3 +160,19 @@ TEST(FrameScheduler, EarliestPresentIsTheNextVblank) {
   headless.presented(100 * ms, 0);
   EXPECT_EQ(headless.earliest_present(101 * ms), 101 * ms);
 }
+
+TEST(FrameScheduler, ALateFrameEventStillCompositesBeforeTheNextVblank) {
+  FrameScheduler s(Mode::Vblank, kPeriod);
+  for (int i = 0; i < 5; ++i) s.composited(3 * ms);
+  s.presented(100 * ms, kPeriod);
+  // The flip's event reaches us 5 ms after its vblank: the deadline is still
+  // the vblank after it, not a period after the event.
+  auto plan = s.on_frame(105 * ms);
+  EXPECT_EQ(plan.composite_at, 100 * ms + kPeriod - s.render_budget());
+  // Too late for that vblank's budget: compose at once, for the one after.
+  FrameScheduler late(Mode::Vblank, kPeriod);
+  for (int i = 0; i < 5; ++i) late.composited(3 * ms);
+  late.presented(100 * ms, kPeriod);
+  late.composition_started();
+  EXPECT_EQ(late.on_frame(114 * ms).composite_at, 114 * ms);
+}
