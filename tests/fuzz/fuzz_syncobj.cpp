@@ -167,6 +167,7 @@ struct Client {
   std::vector<wl_proxy*> garbage;   // buffers, pools, params: destroyed at the end
   int next_serial = 0;
   std::optional<Expected> expected;  // the error the last request must raise
+  bool stall_disconnects = false;    // explicit-sync.disconnect-after-ms is on: it may end the client
 
   ~Client() {
     for (uint32_t handle : syncobjs) drmSyncobjDestroy(drm_fd, handle);
@@ -215,6 +216,10 @@ struct Client {
       FUZZ_CHECK(!expected);
       return;
     }
+    // The stall policy's disconnect, at whatever time a wait outlived it.
+    if (stall_disconnects && interface && std::string_view(interface->name) == "wl_display" &&
+        code == WL_DISPLAY_ERROR_IMPLEMENTATION)
+      return;
     if (!expected || interface != expected->interface || code != expected->code) {
       std::fprintf(stderr, "fuzz-syncobj: got error %u on %s (errno %d), expected %s %u\n", code,
                    interface ? interface->name : "(none)", wl_display_get_error(display),
@@ -328,7 +333,7 @@ struct Client {
 
   // One operation; false when the input ends the session (a disconnect).
   bool operate(Bytes& in) {
-    switch (in.u8() % 14) {
+    switch (in.u8() % 15) {
       case 0:  // a surface
         if (surfaces.size() < 8) surfaces.push_back({.proxy = wl_compositor_create_surface(compositor)});
         return true;
@@ -433,6 +438,12 @@ struct Client {
         wp_linux_drm_syncobj_manager_v1_destroy(manager);
         bind_manager();
         return true;
+      case 13:  // time passes: the stall policy's timer may fire
+        for (int i = 1 + in.u8() % 4; i > 0; --i) {
+          wl_event_loop_dispatch(server.loop, 2);
+          step();
+        }
+        return true;
       default:  // the client goes, waits and all
         return false;
     }
@@ -489,9 +500,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       server->display, 3, dmabuf_formats(),
       tranche::scanout::Feedback{render, {{tranche::scanout::Tranche::Kind::Render, render, false, dmabuf_formats()}}},
       importer, counters);
-  auto sync = std::make_unique<tranche::ExplicitSync>(server->display, tranche::ExplicitSync::DrmFd{drm_fd}, [] {
-    return tranche::sync::StallSettings{};  // warn after a second, never disconnect: a run is shorter
-  });
+  Bytes in(data, size);
+  // The first byte picks the stall policy: the defaults (warn after a second,
+  // never disconnect: no run is that long), or warnings and disconnects after a
+  // few milliseconds, so that its timer runs, and ends clients, mid-input.
+  const uint8_t policy = in.u8();
+  const tranche::sync::StallSettings stall{
+      .warn_after_ns = (policy & 1) ? 1'000'000 : 1'000'000'000,
+      .disconnect_after_ns = (policy & 2) ? 3'000'000 : 0,
+  };
+  auto sync = std::make_unique<tranche::ExplicitSync>(server->display, tranche::ExplicitSync::DrmFd{drm_fd},
+                                                       [stall] { return stall; });
   FUZZ_CHECK(sync->offered());
 
   int sv[2];
@@ -508,7 +527,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(client.compositor && client.shm && client.dmabuf && client.manager_name);
     client.bind_manager();
 
-    Bytes in(data, size);
+    client.stall_disconnects = stall.disconnect_after_ns > 0;
     bool alive = true;
     for (int n = 0; alive && !in.empty() && n < 256; ++n) {
       if (!client.operate(in)) break;

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz-syncobj (tests/fuzz/corpus/syncobj/seed-*).
 
-Each seed is a script in the fuzzer's own encoding (fuzz_syncobj.cpp,
-Client::operate): one byte picks the operation, the next ones its arguments,
-then one byte says whether both sides step. Keep this in step with operate()
+Each seed is a script in the fuzzer's own encoding (fuzz_syncobj.cpp): a
+first byte picks the stall policy (bit 0: warn after 1 ms, bit 1: disconnect
+after 3 ms), then per operation (Client::operate) one byte picks it, the next
+ones are its arguments, then one byte says whether both sides step. Keep this in step with operate()
 when it changes, and rerun: tests/fuzz/gen_syncobj_corpus.py. Crashes the
 fuzzer finds go in the same folder under their libFuzzer names (crash-*).
 """
@@ -16,14 +17,14 @@ STEP, NOSTEP = 0, 1  # the byte after each operation: % 4 == 0 steps
 
 
 class Seed:
-    def __init__(self):
-        self.b = bytearray()
+    def __init__(self, policy=0):
+        self.b = bytearray([policy])
 
     def op(self, *bs, step=True):
         self.b += bytes(bs) + bytes([STEP if step else NOSTEP])
         return self
 
-    # Operations (the first byte % 14), as Client::operate reads them.
+    # Operations (the first byte % 15), as Client::operate reads them.
     def surface(self):
         return self.op(0)
 
@@ -73,12 +74,16 @@ class Seed:
     def new_manager(self):
         return self.op(12)
 
+    def wait(self, rounds=4):  # rounds of 2 ms: the stall policy's timer
+        return self.op(13, rounds - 1)
+
     def disconnect(self):
-        return self.op(13)
+        return self.op(14)
 
     # One surface with its syncobj surface and one timeline (syncobj 0).
-    def setup(self, signalled=False):
-        return self.surface().get_surface(0).timeline(signalled)
+    def setup(self, signalled=False, policy=0):
+        s = Seed(policy) if policy else self
+        return s.surface().get_surface(0).timeline(signalled)
 
 
 def seeds():
@@ -110,6 +115,13 @@ def seeds():
     # No syncobj surface (any more): shm and empty commits are fine.
     s["plain"] = (Seed().surface().attach(0, "shm").commit(0).get_surface(0).destroy_sync(0)
                   .attach(0, "shm").commit(0).get_surface(0).commit(0).disconnect())
+    # The stall policy: a wait that outlives disconnect-after-ms ends its client
+    # (two surfaces waiting: one disconnect); another that only warns.
+    s["stall-disconnect"] = (Seed().setup(policy=3).surface().get_surface(1).acquire(0, 0, 1).release(0, 0, 2)
+                             .attach(0).commit(0).acquire(1, 0, 3).release(1, 0, 4).attach(1).commit(1)
+                             .wait().wait().wait())
+    s["stall-warn"] = (Seed().setup(policy=1).acquire(0, 0, 1).release(0, 0, 2).attach(0).commit(0).wait()
+                       .signal(0, 1).wait().disconnect())
     # Each protocol error, from the spec.
     s["error-surface-exists"] = Seed().setup().get_surface(0)
     s["error-invalid-timeline-memfd"] = Seed().setup().junk_timeline(4)
