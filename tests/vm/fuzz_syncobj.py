@@ -6,8 +6,9 @@ syncobjs. Here (tools/vm/vm run --vkms-syncobj) it runs for real, on vkms' card:
   - the replay of tests/fuzz/corpus/syncobj (seeds and past crashes) with this
     build's fuzz-syncobj-replay;
   - when the fuzz lane's build exists (BUILDDIR-fuzz, or $TRANCHE_FUZZ_BUILDDIR:
-    clang, libFuzzer, ASan+UBSan; `tools/dev test --fuzz` makes it), libFuzzer
-    for $TRANCHE_FUZZ_SECONDS (default 45) from that corpus. New inputs go to
+    clang, libFuzzer, ASan+UBSan; `tools/dev test --fuzz` makes it) and is not
+    older than this build's replay, libFuzzer for $TRANCHE_FUZZ_SECONDS
+    (default 45) from that corpus. New inputs go to
     FUZZBUILD/fuzz-work/syncobj-vm/new, a crash to FUZZBUILD/fuzz-work/syncobj-vm/crash-*
     (the build is shared with the host): fix it, then copy it into the corpus.
 A longer run: tools/vm/fuzz-syncobj SECONDS.
@@ -49,13 +50,20 @@ def main():
     if not fuzzer.exists():
         tap.skip("libFuzzer", f"no fuzz build ({fuzzer}; tools/dev test --fuzz makes it)")
         tap.done()
+    # tools/dev test runs this (main lane) before the fuzz lane rebuilds
+    # BUILDDIR-fuzz: a fuzzer linked before this build's replay may be of
+    # older sources, and would fuzz code that is no longer there.
+    if fuzzer.stat().st_mtime < replay.stat().st_mtime:
+        tap.skip("libFuzzer", f"{fuzzer} is older than {replay}: tools/dev test --fuzz rebuilds it")
+        tap.done()
     work = fuzz_build / "fuzz-work/syncobj-vm"
     (work / "new").mkdir(parents=True, exist_ok=True)
     env.pop("TRANCHE_FUZZ_VERBOSE")
     env["ASAN_OPTIONS"] = "detect_leaks=0:halt_on_error=1:abort_on_error=1"
     env["UBSAN_OPTIONS"] = "halt_on_error=1:abort_on_error=1:print_stacktrace=1"
-    # -max_len: an input is a list of operations, longer than the seeds.
+    # -max_len, -len_control: an input is a list of operations, longer than the seeds.
     argv = [str(fuzzer), f"-max_total_time={SECONDS}", "-timeout=20", "-rss_limit_mb=1536", "-max_len=1024",
+            "-len_control=0",
             "-print_final_stats=1", f"-artifact_prefix={work}/", str(work / "new"), str(CORPUS)]
     r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=SECONDS + 300)
     out = r.stderr + r.stdout
