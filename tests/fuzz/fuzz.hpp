@@ -1,5 +1,6 @@
-// What every fuzz target shares: the libFuzzer entry points, and a check that
-// stops the run (a crash libFuzzer records) when a property of ours fails.
+// What every fuzz target shares: the libFuzzer entry points, a check that
+// stops the run (a crash libFuzzer records) when a property of ours fails, and
+// a reader of the input for targets that decode it into operations.
 #pragma once
 
 #include <cstddef>

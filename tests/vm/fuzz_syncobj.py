@@ -63,7 +63,7 @@ def main():
     env["UBSAN_OPTIONS"] = "halt_on_error=1:abort_on_error=1:print_stacktrace=1"
     # -max_len, -len_control: an input is a list of operations, longer than the seeds.
     argv = [str(fuzzer), f"-max_total_time={SECONDS}", "-timeout=20", "-rss_limit_mb=1536", "-max_len=1024",
-            "-len_control=0", "-print_final_stats=1", f"-artifact_prefix={work}/", str(work / "new"), str(CORPUS)]
+            "-len_control=0", "-error_exitcode=1", "-print_final_stats=1", f"-artifact_prefix={work}/", str(work / "new"), str(CORPUS)]
     r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=SECONDS + 300)
     out = r.stderr + r.stdout
     stats = {}
