@@ -239,6 +239,7 @@ struct ExplicitSync::Impl {
   void track_release(wlr_buffer* buffer, wlr_drm_syncobj_timeline* timeline, uint64_t point);
   void buffer_done(wlr_buffer* buffer);
   void signal_release(wlr_drm_syncobj_timeline* timeline, uint64_t point, int fence);
+  void offer(int fd);  // the global, on `fd` (not ours) when it has timeline syncobjs
   void shutdown();
 };
 
@@ -625,37 +626,45 @@ void ExplicitSync::Impl::shutdown() {
 
 ExplicitSync::ExplicitSync(wl_display* display, wlr_backend* backend, StallSettingsSource settings)
     : impl_(std::make_unique<Impl>(display, std::move(settings))) {
-  Impl& sync = *impl_;
   int fd = backend_drm_fd(backend);
   if (fd < 0) {
-    sync.unavailable = "no KMS device (nested or headless backend)";
-    SYNC_LOG(WLR_INFO, "linux-drm-syncobj-v1 not offered: %s", sync.unavailable.c_str());
+    impl_->unavailable = "no KMS device (nested or headless backend)";
+    SYNC_LOG(WLR_INFO, "linux-drm-syncobj-v1 not offered: %s", impl_->unavailable.c_str());
     return;
   }
+  impl_->offer(fd);
+}
+
+ExplicitSync::ExplicitSync(wl_display* display, DrmFd device, StallSettingsSource settings)
+    : impl_(std::make_unique<Impl>(display, std::move(settings))) {
+  impl_->offer(device.fd);
+}
+
+void ExplicitSync::Impl::offer(int fd) {
   if (char* name = drmGetDeviceNameFromFd2(fd)) {
-    sync.device = name;
+    device = name;
     free(name);
   }
-  sync.unavailable = missing_syncobj_support(fd);
-  if (!sync.unavailable.empty()) {
-    SYNC_LOG(WLR_INFO, "linux-drm-syncobj-v1 not offered on %s: %s", sync.device.c_str(), sync.unavailable.c_str());
+  unavailable = missing_syncobj_support(fd);
+  if (!unavailable.empty()) {
+    SYNC_LOG(WLR_INFO, "linux-drm-syncobj-v1 not offered on %s: %s", device.c_str(), unavailable.c_str());
     return;
   }
-  sync.drm_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  sync.global = sync.drm_fd < 0 ? nullptr
-                                : wl_global_create(display, &wp_linux_drm_syncobj_manager_v1_interface,
-                                                   kManagerVersion, &sync, bind_manager);
-  if (!sync.global) {
-    sync.unavailable = "cannot create the global";
-    if (sync.drm_fd >= 0) close(sync.drm_fd);
-    sync.drm_fd = -1;
+  drm_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  global = drm_fd < 0 ? nullptr
+                      : wl_global_create(display, &wp_linux_drm_syncobj_manager_v1_interface, kManagerVersion, this,
+                                         bind_manager);
+  if (!global) {
+    unavailable = "cannot create the global";
+    if (drm_fd >= 0) close(drm_fd);
+    drm_fd = -1;
     return;
   }
-  sync.stall_timer = std::make_unique<Timer>(sync.loop, [&sync] { sync.on_stall_timer(); });
+  stall_timer = std::make_unique<Timer>(loop, [this] { on_stall_timer(); });
   // The Server destroys the display before its members: leave the loop then.
-  sync.display_destroy.connect_display_destroy(display, [&sync](void*) { sync.shutdown(); });
+  display_destroy.connect_display_destroy(display, [this](void*) { shutdown(); });
   SYNC_LOG(WLR_INFO, "offering wp_linux_drm_syncobj_manager_v1 on %s (acquire waits and release signals on the CPU)",
-           sync.device.c_str());
+           device.c_str());
 }
 
 ExplicitSync::~ExplicitSync() {

@@ -26,7 +26,14 @@ class ExplicitSync {
   // Called whenever a wait is judged, so a reloaded configuration applies to
   // the waits already running.
   using StallSettingsSource = std::function<sync::StallSettings()>;
+  // On the backend's KMS device, when it has one (the compositor's path).
   ExplicitSync(wl_display* display, wlr_backend* backend, StallSettingsSource settings);
+  // On a DRM device the caller names, whatever the backend: a headless tranche
+  // with syncobjs (the fuzzer in a VM). The fd is duplicated; the caller keeps its own.
+  struct DrmFd {
+    int fd;
+  };
+  ExplicitSync(wl_display* display, DrmFd device, StallSettingsSource settings);
   ~ExplicitSync();
   ExplicitSync(const ExplicitSync&) = delete;
   ExplicitSync& operator=(const ExplicitSync&) = delete;
