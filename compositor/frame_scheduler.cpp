@@ -60,7 +60,7 @@ FrameScheduler::Plan FrameScheduler::on_frame(Nanos now) {
 }
 
 void FrameScheduler::composited(Nanos duration) {
-  render_[render_next_] = std::max<Nanos>(duration, 0);
+  render_[render_next_] = std::max<Nanos>(duration, 0) + wake_lateness_;
   render_next_ = (render_next_ + 1) % kWindow;
 }
 

@@ -52,8 +52,13 @@ class FrameScheduler {
   // frame events whenever a client commits between flips) keeps the planned
   // time: pushing it back each time would let a fast client starve the output.
   Plan on_frame(Nanos now);
-  // The planned composition runs now (call before composing).
-  void composition_started() { composite_due_ = -1; }
+  // The planned composition runs at `now` (call before composing). How late
+  // its timer woke counts with the composition's duration: both come out of
+  // the render budget.
+  void composition_started(Nanos now) {
+    wake_lateness_ = composite_due_ >= 0 && now > composite_due_ ? now - composite_due_ : 0;
+    composite_due_ = -1;
+  }
 
   // PresentOnCommit: a commit at `committed_at` starts the next period, so the
   // clients' callbacks go one period later, less the client budget.
@@ -101,6 +106,7 @@ class FrameScheduler {
   Nanos frame_done_at_ = -1;
   Nanos latest_commit_delay_ = -1;  // within the current frame-callback interval
   Nanos composite_due_ = -1;        // a planned composition that has not run yet
+  Nanos wake_lateness_ = 0;         // the running composition started this late
   Nanos last_vblank_ = -1;          // the latest presentation (Vblank)
   Nanos vblank_period_ = 0;         // its refresh as the backend reported it; 0: period_
 };

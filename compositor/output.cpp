@@ -230,10 +230,10 @@ void Output::arm_frame_done(int64_t at) {
 }
 
 void Output::composite() {
-  scheduler.composition_started();
+  int64_t start = monotonic_now();
+  scheduler.composition_started(start);
   composite_timer_.disarm();
   if (!scene_output) return;
-  int64_t start = monotonic_now();
   // When this frame can be seen at the earliest: the next vblank (DRM), or at
   // once. Updates timed for it apply now, to be in it. Not start + the render
   // budget: a composition quicker than its budget makes an earlier vblank, and

@@ -41,7 +41,7 @@ TEST(FrameScheduler, AFrameEventBeforeThePlannedCompositionKeepsItsTime) {
     EXPECT_TRUE(again.already_planned) << "at " << t;  // no second batch of callbacks
   }
   // Once it ran, the next frame event plans afresh.
-  s.composition_started();
+  s.composition_started(planned.composite_at);
   auto next = s.on_frame(20 * ms);
   EXPECT_EQ(next.composite_at, 20 * ms + kPeriod - s.render_budget());
   EXPECT_FALSE(next.already_planned);
@@ -173,6 +173,17 @@ TEST(FrameScheduler, ALateFrameEventStillCompositesBeforeTheNextVblank) {
   FrameScheduler late(Mode::Vblank, kPeriod);
   for (int i = 0; i < 5; ++i) late.composited(3 * ms);
   late.presented(100 * ms, kPeriod);
-  late.composition_started();
+  late.composition_started(90 * ms);
   EXPECT_EQ(late.on_frame(114 * ms).composite_at, 114 * ms);
+}
+
+TEST(FrameScheduler, ALateWakeUpCountsInTheRenderBudget) {
+  FrameScheduler s(Mode::Vblank, kPeriod);
+  auto plan = s.on_frame(0);
+  s.composition_started(plan.composite_at + 2 * ms);  // the timer woke 2 ms late
+  s.composited(3 * ms);
+  EXPECT_EQ(s.render_budget(), 5 * ms + FrameScheduler::kRenderMargin);
+  s.composition_started(-1);  // unplanned (a frame event with the deadline passed): not late
+  s.composited(4 * ms);
+  EXPECT_EQ(s.render_budget(), 5 * ms + FrameScheduler::kRenderMargin);
 }
