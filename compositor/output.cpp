@@ -67,11 +67,13 @@ Output::Output(Server& server, wlr_output* output)
   frame_event_.connect(&output->events.frame, [this](void*) { handle_frame(); });
   present_.connect(&output->events.present, [this](void* data) {
     auto* event = static_cast<wlr_output_event_present*>(data);
-    // wlroots' headless outputs say no refresh, though they pace frames at
-    // their mode's. Clients that plan by it (Mesa's commit-timing) need it:
+    // wlroots' headless outputs say no refresh, though they pace frames: a
+    // timer of the mode's period in whole milliseconds (16 at 60 Hz) from
+    // each commit. Clients that plan by it (Mesa's commit-timing) need it, and
+    // targets a refresh apart must not fall between two ticks: that period is
     // filled in here, before the presentation feedback listeners read it.
     if (event->presented && event->refresh == 0 && wlr_output_is_headless(wlr) && wlr->refresh > 0)
-      event->refresh = int(1'000'000'000'000LL / wlr->refresh);
+      event->refresh = int(1'000'000 / wlr->refresh * 1'000'000);
     if (event->presented)
       scheduler.presented(int64_t(event->when.tv_sec) * 1'000'000'000 + event->when.tv_nsec, event->refresh);
     if (auto report = frame_->presented(*event)) this->server.buffer_paths->frame_presented(*report);

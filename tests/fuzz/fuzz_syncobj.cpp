@@ -47,6 +47,7 @@
 #include "linux-drm-syncobj-v1-client-protocol.h"
 #include "linux_dmabuf.hpp"
 #include "linux_drm_syncobj.hpp"
+#include "headless_server.hpp"
 #include "server.hpp"
 
 namespace {
@@ -108,22 +109,6 @@ tranche::scanout::FormatSet dmabuf_formats() {
   tranche::scanout::FormatSet set;
   set.add(DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR);
   return set;
-}
-
-std::unique_ptr<tranche::Server> start_server() {
-  tranche::Options options;
-  options.backend = tranche::BackendChoice::Headless;
-  options.output_width = 320;
-  options.output_height = 240;
-  options.socket = "tranche-fuzz-syncobj";
-  auto server = std::make_unique<tranche::Server>(options, tranche::config::defaults());
-  auto started = server->start();
-  if (!started) {
-    std::fprintf(stderr, "fuzz-syncobj: cannot start tranche: %s\n", started.error().c_str());
-    std::abort();
-  }
-  for (int i = 0; i < 10 && server->outputs().empty(); ++i) wl_event_loop_dispatch(server->loop, 1);
-  return server;
 }
 
 // --- the client and its model of the protocol ----------------------------------
@@ -492,7 +477,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto server = start_server();
+  auto server = fuzz::start_headless_server("fuzz-syncobj");
   AcceptingImporter importer;
   tranche::scanout::GlobalCounters counters;
   const uint64_t render = 0xe280;

@@ -27,6 +27,7 @@
 
 #include "fuzz.hpp"
 #include "linux_dmabuf.hpp"
+#include "headless_server.hpp"
 #include "server.hpp"
 
 namespace {
@@ -76,22 +77,6 @@ tranche::scanout::FormatSet dmabuf_formats() {
   set.add(DRM_FORMAT_ARGB8888, DRM_FORMAT_MOD_INVALID);
   set.add(DRM_FORMAT_NV12, DRM_FORMAT_MOD_LINEAR);
   return set;
-}
-
-std::unique_ptr<tranche::Server> start_server() {
-  tranche::Options options;
-  options.backend = tranche::BackendChoice::Headless;
-  options.output_width = 320;
-  options.output_height = 240;
-  options.socket = "tranche-fuzz-wire";
-  auto server = std::make_unique<tranche::Server>(options, tranche::config::defaults());
-  auto started = server->start();
-  if (!started) {
-    std::fprintf(stderr, "fuzz-wire: cannot start tranche: %s\n", started.error().c_str());
-    std::abort();
-  }
-  for (int i = 0; i < 10 && server->outputs().empty(); ++i) wl_event_loop_dispatch(server->loop, 1);
-  return server;
 }
 
 // Steps both sides; false once the client is dead (a protocol error).
@@ -208,7 +193,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto server = start_server();
+  auto server = fuzz::start_headless_server("fuzz-wire");
   MemfdImporter importer;
   tranche::scanout::GlobalCounters counters;
   const uint64_t render = 0xe280;  // 226:128

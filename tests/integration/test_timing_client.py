@@ -36,9 +36,11 @@ def run_client(comp, *args):
         h.fail(f"timing-client printed no JSON ({e}):\n{proc.describe()}")
     print(f"timing-client {' '.join(args)}: {json.dumps(result)}", flush=True)
     h.check(result["refresh_ns"] > 0, f"the compositor reported no refresh period: {result}")
-    # Presentation feedback says the refresh, headless too (wlroots' headless backend leaves it 0).
-    h.check(abs(result["feedback_refresh_ns"] - result["mode_refresh_ns"]) <= result["mode_refresh_ns"] // 100,
-            f"presentation feedback's refresh is not the mode's: {result}")
+    # Presentation feedback says the refresh, headless too (wlroots' headless backend leaves it 0):
+    # its tick, the mode's period in whole milliseconds.
+    tick_ns = 1_000_000 // round(1e12 / result["mode_refresh_ns"]) * 1_000_000
+    h.check(result["feedback_refresh_ns"] == tick_ns,
+            f"presentation feedback's refresh is not the headless tick ({tick_ns} ns): {result}")
     return result
 
 
