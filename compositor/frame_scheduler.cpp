@@ -32,7 +32,7 @@ FrameScheduler::Nanos FrameScheduler::client_budget() const {
   // Until clients have been seen, assume they need a couple of milliseconds.
   // The few slowest frames are ignored: waiting for them on every frame would
   // cost all frames latency to save those few one late frame each.
-  Nanos seen = window_high(client_);
+  Nanos seen = client_high_;
   Nanos budget = seen > 0 ? seen + kClientMargin : 2 * kMillisecond;
   return std::clamp(budget, kMillisecond, period_ - kMillisecond);
 }
@@ -69,6 +69,7 @@ void FrameScheduler::frame_done_sent(Nanos at) {
   if (frame_done_at_ >= 0) {
     client_[client_next_] = std::max<Nanos>(latest_commit_delay_, 0);
     client_next_ = (client_next_ + 1) % kWindow;
+    client_high_ = window_high(client_);  // once per sample: the budget is asked for more often
   }
   frame_done_at_ = at;
   latest_commit_delay_ = -1;

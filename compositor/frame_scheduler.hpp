@@ -101,6 +101,7 @@ class FrameScheduler {
   Nanos period_;
   std::array<Nanos, kWindow> render_{};  // recent composition durations
   std::array<Nanos, kWindow> client_{};  // recent frame-callback-to-commit delays
+  Nanos client_high_ = 0;                // window_high(client_)
   int render_next_ = 0;
   int client_next_ = 0;
   Nanos frame_done_at_ = -1;

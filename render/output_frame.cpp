@@ -10,6 +10,7 @@
 #include "compose.hpp"
 #include "presentation-time-protocol.h"
 #include "scanout/kms_planes.hpp"
+#include "scanout/settle.hpp"
 #include "timer.hpp"
 
 #define RLOG(verb, fmt, ...) _wlr_log(verb, "[tranche] " fmt, ##__VA_ARGS__)
@@ -290,23 +291,26 @@ static bool scans_out(wlr_buffer* committed, wlr_buffer* shown) {
 bool OutputFrame::commit_through_scene(wlr_scene_output* so, Plan& plan, const std::vector<Candidate>& candidates,
                                        const std::vector<Element>& elements) {
   drop_layers();
-  if (scene_damage_stale_) {
-    // Our own composition drew the last frames: the scene's idea of what each
-    // swapchain buffer holds is stale.
-    wlr_damage_ring_add_whole(&so->damage_ring);
-    scene_damage_stale_ = false;
-  }
+  // Our composition shared the scene's damage ring and swapchain and drew
+  // what the scene draws, but for the overlays it left out.
+  damage_holes(so, holes_);
+  holes_.clear();
+  composed_ourselves_ = false;
   wlr_output_state state;
   wlr_output_state_init(&state);
   // The plan decides, not the scene: without a buffer for the primary plane
   // the scene must compose, though it would scan out on its own.
   bool compose = !plan.primary;
+  // What the scene will redraw, at least (older swapchain buffers add the
+  // damage of the frames since they were shown).
+  uint64_t damaged = region_area(so->damage_ring.current);
   if (compose) wlr_output_lock_attach_render(output_, true);
   bool ok = wlr_scene_output_build_state(so, &state, nullptr);
   if (compose) wlr_output_lock_attach_render(output_, false);
+  bool direct = false;
   if (ok && plan.primary) {
     wlr_scene_buffer* base = scene_buffer(elements[*plan.primary].node);
-    bool direct = (state.committed & WLR_OUTPUT_STATE_BUFFER) && base && scans_out(state.buffer, base->buffer);
+    direct = (state.committed & WLR_OUTPUT_STATE_BUFFER) && base && scans_out(state.buffer, base->buffer);
     if (!direct) {
       // Composited this frame already; not tried again for a while.
       ++counters_.test_commit_failures;
@@ -316,6 +320,7 @@ bool OutputFrame::commit_through_scene(wlr_scene_output* so, Plan& plan, const s
   }
   if (ok) request_tearing(state, plan, elements);
   ok = ok && wlr_output_commit_state(output_, &state);
+  if (ok && !direct && (state.committed & WLR_OUTPUT_STATE_BUFFER)) counters_.composed_pixels += damaged;
   if (ok && state.tearing_page_flip) ++counters_.tearing_frames;
   wlr_output_state_finish(&state);
   return ok;
@@ -369,33 +374,69 @@ bool OutputFrame::commit_with_overlays(wlr_scene_output* so, Plan& plan, const s
   bool scan_base = plan.primary && all_confirmed;
   if (plan.primary && !scan_base) draw[*plan.primary] = true;
   std::vector<DrawItem> beneath;  // composited into the primary plane's buffer
-  for (size_t i = 0; i < candidates.size(); ++i)
+  std::vector<Hole> holes;        // overlays left out of it
+  for (size_t i = 0; i < candidates.size(); ++i) {
     if (draw[i]) beneath.push_back({elements[i].node, elements[i].surface, candidates[i].dst, candidates[i].opaque});
+    else if (plan.decisions[i].path == Path::Overlay) holes.push_back({candidates[i].dst, candidates[i].opaque});
+  }
 
   wlr_output_state state;
   wlr_output_state_init(&state);
+  // Layer i shows overlay candidate tried[i], though demotions change plan.overlays.
+  const std::vector<size_t> tried = plan.overlays;
   std::vector<wlr_output_layer_state> layer_states(layers_.size());
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  auto set_layer = [&](size_t i, bool enabled) {
     layer_states[i] = {};
     layer_states[i].layer = layers_[i];
-    if (i >= plan.overlays.size()) continue;  // unused layers are disabled
-    size_t index = plan.overlays[i];
+    if (!enabled) return;  // a layer without a buffer is disabled
+    size_t index = tried[i];
     wlr_scene_buffer* buffer = scene_buffer(elements[index].node);
     const auto& dst = candidates[index].dst;
     layer_states[i].buffer = own_buffer(buffer->buffer);
     layer_states[i].src_box = buffer->src_box;
     layer_states[i].dst_box = {dst.x, dst.y, dst.width, dst.height};
-  }
+  };
+  for (size_t i = 0; i < layers_.size(); ++i) set_layer(i, i < tried.size());
   wlr_output_state_set_layers(&state, layer_states.data(), layer_states.size());
-  bool composed = scan_base ? (wlr_output_state_set_buffer(&state, own_buffer(scene_buffer(elements[*plan.primary].node)->buffer)), true)
-                            : compose(devices_.renderer, o, state, beneath);
+  bool composed = true;
+  if (scan_base) {
+    wlr_output_state_set_buffer(&state, own_buffer(scene_buffer(elements[*plan.primary].node)->buffer));
+  } else {
+    composed = compose_beneath(so, state, beneath, holes);
+  }
+  ++counters_.test_commits;
   bool ok = composed && wlr_output_test_state(o, &state);
   RLOG(WLR_DEBUG, "output %s: %zu overlay(s)%s: %s", o->name, plan.overlays.size(),
        scan_base ? " over a scanned-out buffer" : "",
        !composed ? "composition failed" : ok ? "test commit passed" : "test commit refused");
+  if (!ok && composed && !scan_base) {
+    // The overlays new this frame are drawn beneath as well: the same
+    // composition can go out with any of them left off their planes.
+    std::vector<bool> known_good(tried.size());
+    for (size_t i = 0; i < tried.size(); ++i) known_good[i] = !draw[tried[i]];
+    auto kept = scanout::settle_overlays(known_good, [&](const std::vector<bool>& enabled) {
+      for (size_t i = 0; i < enabled.size(); ++i) set_layer(i, enabled[i]);
+      ++counters_.test_commits;
+      return wlr_output_test_state(o, &state);
+    });
+    if (kept) {
+      for (size_t i = 0; i < kept->size(); ++i) set_layer(i, (*kept)[i]);
+      for (size_t i = 0; i < kept->size(); ++i) {
+        if ((*kept)[i]) continue;
+        const Candidate& c = candidates[tried[i]];
+        RLOG(WLR_DEBUG, "output %s: the driver refused surface %llu on an overlay plane", o->name,
+             static_cast<unsigned long long>(c.surface_id));
+        ++counters_.test_commit_failures;
+        remember_refusal(c);
+        if (plan.decisions[tried[i]].path == Path::Overlay)
+          scanout::demote(plan, candidates, tried[i], Reason::TestCommitFailed);
+      }
+      ok = true;
+    }
+  }
   if (!ok) {
     wlr_output_state_finish(&state);
-    for (size_t index : std::vector<size_t>(plan.overlays)) {
+    for (size_t index : tried) {
       ++counters_.test_commit_failures;
       remember_refusal(candidates[index]);
       if (plan.decisions[index].path == Path::Overlay)
@@ -405,12 +446,11 @@ bool OutputFrame::commit_with_overlays(wlr_scene_output* so, Plan& plan, const s
     return commit_through_scene(so, plan, candidates, elements);
   }
   ok = wlr_output_commit_state(o, &state);
-  scene_damage_stale_ = true;
+  composed_ourselves_ = true;
   if (ok) {
     // What the commit put on planes; the rest is composited from the next
     // frame on (and was already drawn beneath, unless it had been confirmed).
     std::vector<Refusal> next_confirmed;
-    const std::vector<size_t> tried = plan.overlays;
     bool refused = false;
     for (size_t i = tried.size(); i-- > 0;) {
       const Candidate& c = candidates[tried[i]];
@@ -440,6 +480,36 @@ bool OutputFrame::commit_with_overlays(wlr_scene_output* so, Plan& plan, const s
   }
   wlr_output_state_finish(&state);
   return ok;
+}
+
+// Composes what the planes do not show, redrawing only the damage: the
+// scene's (its ring accounts for every swapchain buffer, whoever drew it),
+// and where the set of holes changed. Opaque holes that stay are not redrawn:
+// a frame where only overlaid windows changed composes nothing.
+bool OutputFrame::compose_beneath(wlr_scene_output* so, wlr_output_state& state, const std::vector<DrawItem>& beneath,
+                                  const std::vector<Hole>& holes) {
+  if (holes != holes_) {
+    damage_holes(so, holes_);
+    damage_holes(so, holes);
+  }
+  pixman_region32_t hidden;
+  pixman_region32_init(&hidden);
+  for (const Hole& hole : holes)
+    if (hole.opaque && std::ranges::find(holes_, hole) != holes_.end())
+      pixman_region32_union_rect(&hidden, &hidden, hole.dst.x, hole.dst.y, hole.dst.width, hole.dst.height);
+  Damage damage{.ring = &so->damage_ring, .hidden = &hidden};
+  bool ok = compose(devices_.renderer, output_, state, beneath, damage);
+  pixman_region32_fini(&hidden);
+  holes_ = holes;
+  if (ok) counters_.composed_pixels += damage.drawn_pixels;
+  return ok;
+}
+
+void OutputFrame::damage_holes(wlr_scene_output* so, const std::vector<Hole>& holes) {
+  for (const Hole& hole : holes) {
+    wlr_box box{hole.dst.x, hole.dst.y, hole.dst.width, hole.dst.height};
+    wlr_damage_ring_add_box(&so->damage_ring, &box);
+  }
 }
 
 bool OutputFrame::matches(const std::vector<Refusal>& list, const Candidate& c) {
@@ -488,8 +558,8 @@ FrameReport OutputFrame::report(const Plan& plan, const std::vector<Candidate>& 
     if (decision.path == Path::Hidden) continue;
     frame.shown.push_back(candidates[i].surface_id);
     if (on_plane) frame.zero_copy.push_back(candidates[i].surface_id);
-    // Our own composition (scene_damage_stale_): the scene sampled nothing.
-    if (scene_damage_stale_)
+    // Our own composition: the scene sampled nothing.
+    if (composed_ourselves_)
       if (auto* feedback = wlr_presentation_surface_sampled(surface)) frame.feedback.push_back({feedback, on_plane});
   }
   in_flight_ = std::move(frame);
@@ -557,7 +627,9 @@ ipc::json OutputFrame::stats() const {
           {"primary_assignments", c.primary_assignments},
           {"overlay_assignments", c.overlay_assignments},
           {"cursor_plane_frames", c.cursor_plane_frames},
+          {"test_commits", c.test_commits},
           {"test_commit_failures", c.test_commit_failures},
+          {"composed_pixels", c.composed_pixels},
           {"presented_frames", c.presented_frames},
           {"tearing_frames", c.tearing_frames},
           {"tearing_refused", c.tearing_refused},

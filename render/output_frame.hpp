@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "compose.hpp"
 #include "copy_chain.hpp"
 #include "frame.hpp"
 #include "ipc/ipc.hpp"
@@ -88,7 +89,19 @@ class OutputFrame {
   scanout::OutputPlanes model_;
   scanout::OutputCounters counters_;
   std::vector<wlr_output_layer*> layers_;
-  bool scene_damage_stale_ = false;  // our own composition ran since the scene last drew
+  bool composed_ourselves_ = false;  // the last commit was our own composition, not the scene's
+  // Overlays our last composition left out (planes show them): the
+  // composition differs from the scene's there, so the area is damaged when
+  // the set changes or the scene draws again.
+  struct Hole {
+    scanout::Rect dst;
+    bool opaque;
+    bool operator==(const Hole&) const = default;
+  };
+  std::vector<Hole> holes_;
+  void damage_holes(wlr_scene_output* so, const std::vector<Hole>& holes);
+  bool compose_beneath(wlr_scene_output* so, wlr_output_state& state, const std::vector<DrawItem>& beneath,
+                       const std::vector<Hole>& holes);
   FrameReport last_report_;
   scanout::Tearing tearing_ = scanout::Tearing::NotRequested;  // this frame's, until reported
   std::vector<std::pair<uint64_t, scanout::Rect>> on_planes_;  // surface id, place: last frame's plane users

@@ -13,7 +13,11 @@ struct OutputCounters {
   uint64_t primary_assignments = 0;  // frames × buffers per path
   uint64_t overlay_assignments = 0;
   uint64_t cursor_plane_frames = 0;  // frames with the cursor on the cursor plane
+  uint64_t test_commits = 0;  // of frames with overlays: each costs a KMS atomic test
   uint64_t test_commit_failures = 0;
+  // Pixels composition redrew: exactly, beneath overlays; for the scene's
+  // frames, the frame's damage (older swapchain buffers redraw more).
+  uint64_t composed_pixels = 0;
   uint64_t presented_frames = 0;  // commits the backend reported presented
   uint64_t tearing_frames = 0;   // committed with an asynchronous page flip
   uint64_t tearing_refused = 0;  // a client asked, the backend refused the async flip

@@ -15,6 +15,7 @@ dma-bufs, so tranche offers linux-dmabuf only with GLES2). One boot, one tranche
     its frames are presented with presentation-time's zero_copy flag;
   - a windowed dmabuf client over the composited background: an overlay plane
     shows its framebuffer at the window's position; explain says `overlay`;
+    the CRC is right; while only it redraws, no pixel is composed beneath it;
     presented with the zero_copy flag (feedback tranche answers itself);
   - a windowed client drawing AR30 (no vkms plane has it; 6.12's vkms also
     lacked AB24, 7.2's has it), following feedback: composited for
@@ -297,6 +298,22 @@ def expected_window_crc(t, state, size, client_plane, colour, x, y, w, h):
     return vkms_compose_crc(t.card, state, width=size[0], height=size[1], replace=replace)
 
 
+def check_overlay_damage(tap, t, client, name, size, seconds=1.5):
+    """Only the overlaid window changes (it redraws every frame, nothing else
+    moves): tranche composes nothing beneath it, yet commits every frame."""
+    before, frames_before = tranche_json(t, "stats")["outputs"][0], len(frame_callback_times(client))
+    time.sleep(seconds)
+    after = tranche_json(t, "stats")["outputs"][0]
+    frames = after["frames"] - before["frames"]
+    composed = after["composed_pixels"] - before["composed_pixels"]
+    drawn = len(frame_callback_times(client)) - frames_before
+    # Composition did draw before: the output's first frames, whole.
+    tap.ok(frames >= 5 and drawn >= 5 and composed == 0 and before["composed_pixels"] >= size[0] * size[1],
+           f"{name}: frames where only the overlaid window changed compose nothing (damage beneath overlays)",
+           f"{frames} output frames, {drawn} client frames, {composed} pixels composed in {seconds} s; "
+           f"{before['composed_pixels']} composed before")
+
+
 def check_windowed(tap, t, card_dev, size):
     name = "scanout-windowed"
     colour = 0x22AA44
@@ -353,6 +370,7 @@ def check_windowed(tap, t, card_dev, size):
                    f"expected {expected if expected is None else f'{expected:08x}'}; CRTC showed "
                    f"{sorted({f'{v:08x}' for _, v in crc.entries})[:6]}; "
                    f"planes by zpos: {[(n, p.get('normalized-zpos'), p.get('format'), p.get('crtc-pos')) for n, p in state['planes'].items() if p.get('fb')]}")
+            check_overlay_damage(tap, t, client, name, size)
         # The composited frame: a full-size framebuffer of tranche's on some
         # plane. XR24's unused byte is undefined: llvmpipe leaves 0 where it
         # draws a quad, 0xff where it clears; it is never the client's 0x5a.
