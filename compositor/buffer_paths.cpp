@@ -79,6 +79,7 @@ void BufferPaths::start() {
 void BufferPaths::apply_config(const config::ScanoutConfig& config) {
   planner_.direct_scanout = config.direct_scanout;
   planner_.overlays = config.overlays;
+  planner_.overlay_min_updates = static_cast<uint32_t>(config.overlay_min_update_rate);
   tearing_ = config.tearing;
   policy_.set_hysteresis(int64_t{config.feedback_hysteresis_ms} * 1'000'000);
 }
@@ -192,6 +193,8 @@ json BufferPaths::describe(const Record& record) const {
       buffer["format"] = scanout::fourcc_name(c.format);
       buffer["modifier"] = scanout::modifier_name(c.modifier);
     }
+    // Measured only where overlays could be used (the cost-aware policy).
+    if (planner_.overlays && planner_.overlay_min_updates > 0) buffer["updates_per_second"] = c.updates_per_second;
     // The plane KMS shows it on (libliftoff may pick another than planned).
     json plane = nullptr;
     if (state.decision.path == scanout::Path::Primary || state.decision.path == scanout::Path::Overlay)
@@ -245,6 +248,7 @@ json BufferPaths::explain() const {
           {"linux_dmabuf", dmabuf_ != nullptr},
           {"config", {{"direct_scanout", planner_.direct_scanout},
                       {"overlays", planner_.overlays},
+                      {"overlay_min_update_rate", planner_.overlay_min_updates},
                       {"tearing", tearing_},
                       {"feedback_hysteresis_ms", policy_.hysteresis() / 1'000'000}}},
           {"outputs", outputs},

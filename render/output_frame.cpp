@@ -229,6 +229,19 @@ std::optional<FrameReport> OutputFrame::commit(wlr_scene_output* so, const Frame
   if (copier) model_.other_device = copy_path != copy::Path::ZeroCopy;
 
   scanout::PlannerConfig config = settings.planner;
+  // How often each buffer changes, for the cost-aware overlay policy; only
+  // where overlays could be used at all.
+  if (config.overlays && config.overlay_min_updates > 0 && model_.overlays_supported && !model_.planes.empty()) {
+    int64_t now = monotonic_now();
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      Candidate& c = candidates[i];
+      if (!elements[i].surface) continue;
+      update_rates_.observe(c.surface_id, elements[i].surface->current.seq, now);
+      c.updates_per_second = update_rates_.per_second(c.surface_id, now);
+      c.was_overlay = matches(confirmed_, c);
+    }
+    update_rates_.expire(now);
+  }
   // A screen capture or a software cursor reads or draws into the composited
   // frame: then nothing may bypass it.
   std::optional<Reason> locked;

@@ -22,6 +22,7 @@
 #include "scanout/plane_model.hpp"
 #include "scanout/planner.hpp"
 #include "scanout/tearing.hpp"
+#include "scanout/update_rate.hpp"
 #include "wlr.hpp"
 
 namespace tranche::render {
@@ -129,6 +130,7 @@ class OutputFrame {
   static constexpr int64_t kRefusalMemory = 2'000'000'000;
   std::vector<Refusal> refused_;
   std::vector<Refusal> confirmed_;  // overlays the last commit put on planes (`until` unused)
+  scanout::UpdateRates update_rates_;
   static bool matches(const std::vector<Refusal>& list, const scanout::Candidate& candidate);
   mutable scanout::PropertyNames property_names_;  // KMS property id -> name, asked once
   // The CRTC showing this output: overlay planes can be shared between CRTCs.

@@ -102,6 +102,15 @@ struct Walk {
 
   bool overlays_usable() const { return config.overlays && output.overlays_supported; }
 
+  // Whether the buffer changes often enough for a plane to save more than it
+  // costs; half the rate keeps a plane it has, so a rate near the threshold
+  // does not move the window on and off its plane.
+  bool worth_a_plane(const Candidate& c) const {
+    uint32_t need = config.overlay_min_updates;
+    if (c.was_overlay) need = (need + 1) / 2;
+    return c.updates_per_second >= need;
+  }
+
   // A client candidate above the base: an overlay plane, or composited.
   Decision place(const Candidate& c) {
     Reasons reasons;
@@ -118,6 +127,8 @@ struct Walk {
 
     Decision d;
     if (auto why = why_not_primary(c, output)) d.reasons.add(*why);
+    // Asked only of a buffer a plane could take: the one reason left.
+    if (reasons.empty() && plane && !worth_a_plane(c)) reasons.add(Reason::NotWorthIt);
     if (reasons.empty() && plane) {
       d.path = Path::Overlay;
       overlays.take(*plane);

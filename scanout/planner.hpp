@@ -30,6 +30,8 @@ struct Candidate {
   int src_width = 0, src_height = 0;  // size of the sampled buffer region
   bool transformed = false;           // buffer transform differs from the output's
   bool opaque = false;                // nothing under it shows through
+  uint32_t updates_per_second = 0;    // new contents in the last second (UpdateRates)
+  bool was_overlay = false;           // the last commit had it on an overlay plane
 };
 
 enum class Path { Primary, Overlay, Cursor, Composited, Copied, Hidden };
@@ -48,6 +50,9 @@ struct Decision {
 struct PlannerConfig {
   bool direct_scanout = true;  // primary plane for a fullscreen buffer
   bool overlays = true;        // overlay planes for other buffers
+  // Updates per second a buffer needs to be worth an overlay plane (half
+  // that to keep one); 0: any buffer is.
+  uint32_t overlay_min_updates = 0;
 };
 
 struct Plan {

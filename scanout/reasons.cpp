@@ -19,6 +19,7 @@ const char* reason_name(Reason reason) {
     case Reason::NeedsBlending: return "needs_blending";
     case Reason::ScreenCapture: return "screen_capture";
     case Reason::SoftwareCursor: return "software_cursor";
+    case Reason::NotWorthIt: return "not_worth_it";
     case Reason::Count: break;
   }
   return "unknown";
@@ -42,6 +43,8 @@ const char* reason_text(Reason reason) {
     case Reason::NeedsBlending: return "It is translucent over content that must be blended.";
     case Reason::ScreenCapture: return "A screen capture is in progress; it reads the composited frame.";
     case Reason::SoftwareCursor: return "The cursor is drawn in software, into the composited frame.";
+    case Reason::NotWorthIt:
+      return "It updates too seldom for an overlay plane to pay: composited once, it costs nothing per frame.";
     case Reason::Count: break;
   }
   return "Unknown reason.";

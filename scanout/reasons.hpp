@@ -24,6 +24,7 @@ enum class Reason : uint8_t {
   NeedsBlending,        // translucent with content under it that planes cannot blend
   ScreenCapture,        // a screen capture reads the composited frame, so everything is composited
   SoftwareCursor,       // the cursor is drawn into the frame, so the primary plane needs composition
+  NotWorthIt,           // updates too seldom for an overlay plane to pay: composited once, it costs nothing
   Count
 };
 

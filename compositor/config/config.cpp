@@ -260,7 +260,9 @@ void parse_scanout(const toml::node& n, ScanoutConfig& scanout) {
     else if (name == "feedback-hysteresis-ms") scanout.feedback_hysteresis_ms = get_int(*v, key, 0, 60'000);
     else if (name == "plane-search-budget-ms") scanout.plane_search_budget_ms = get_int(*v, key, 1, 1000);
     else if (name == "tearing") scanout.tearing = get_bool(*v, key);
-    else unknown_key(*k, key, "direct-scanout, overlays, feedback-hysteresis-ms, plane-search-budget-ms, tearing");
+    else if (name == "overlay-min-update-rate") scanout.overlay_min_update_rate = get_int(*v, key, 0, 1000);
+    else unknown_key(*k, key, "direct-scanout, overlays, overlay-min-update-rate, feedback-hysteresis-ms, "
+                     "plane-search-budget-ms, tearing");
   }
 }
 

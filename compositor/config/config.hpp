@@ -65,6 +65,10 @@ struct ExplicitSyncConfig {
 struct ScanoutConfig {
   bool direct_scanout = true;  // a fullscreen client buffer on the primary plane
   bool overlays = false;       // client buffers on overlay planes (libliftoff); works on vkms, unproven on hardware
+  // Updates per second a window needs for an overlay plane (half that to
+  // keep it); slower ones are composited, which costs nothing per frame while
+  // they are still. 0: every buffer a plane can take gets one.
+  int overlay_min_update_rate = 5;
   int feedback_hysteresis_ms = 500;  // a feedback change must hold this long before it is sent
   // libliftoff's time to search for a plane assignment per frame; its built-in
   // 1 ms is too short on slow machines (the VM tier), where the search then

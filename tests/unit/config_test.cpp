@@ -252,6 +252,7 @@ TEST(Scanout, Defaults) {
   auto c = defaults();
   EXPECT_TRUE(c.scanout.direct_scanout);
   EXPECT_FALSE(c.scanout.overlays);
+  EXPECT_EQ(c.scanout.overlay_min_update_rate, 5);
   EXPECT_EQ(c.scanout.feedback_hysteresis_ms, 500);
   EXPECT_EQ(c.scanout.plane_search_budget_ms, 1);
   EXPECT_FALSE(c.scanout.tearing);
@@ -259,9 +260,10 @@ TEST(Scanout, Defaults) {
 
 TEST(Scanout, Values) {
   auto c = parsed("[scanout]\ndirect-scanout = false\noverlays = true\nfeedback-hysteresis-ms = 0\n"
-                  "plane-search-budget-ms = 250\ntearing = true\n");
+                  "plane-search-budget-ms = 250\ntearing = true\noverlay-min-update-rate = 0\n");
   EXPECT_FALSE(c.scanout.direct_scanout);
   EXPECT_TRUE(c.scanout.overlays);
+  EXPECT_EQ(c.scanout.overlay_min_update_rate, 0);
   EXPECT_EQ(c.scanout.feedback_hysteresis_ms, 0);
   EXPECT_EQ(c.scanout.plane_search_budget_ms, 250);
   EXPECT_TRUE(c.scanout.tearing);
@@ -388,6 +390,8 @@ const ErrorCase kErrorCases[] = {
     {"ScanoutHysteresisNegative", "[scanout]\nfeedback-hysteresis-ms = -5\n", 2, 0,
      "scanout.feedback-hysteresis-ms", "got -5"},
     {"ScanoutBudgetZero", "[scanout]\nplane-search-budget-ms = 0\n", 2, 0, "scanout.plane-search-budget-ms", "got 0"},
+    {"ScanoutMinUpdateRateTooHigh", "[scanout]\noverlay-min-update-rate = 5000\n", 2, 0,
+     "scanout.overlay-min-update-rate", "got 5000"},
     {"ExplicitSyncNotTable", "explicit-sync = 1\n", 1, 0, "explicit-sync", "expected a table"},
     {"ExplicitSyncUnknownKey", "[explicit-sync]\ntimeout_ms = 5\n", 2, 1, "explicit-sync.timeout_ms",
      "unknown key (expected one of: stall-warning-ms, disconnect-after-ms)"},

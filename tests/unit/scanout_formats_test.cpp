@@ -121,7 +121,7 @@ TEST(Reasons, NamesAreStableSnakeCase) {
                             "transformed", "occluded", "not_fullscreen", "no_free_plane",
                             "test_commit_failed", "other_device", "disabled_by_config",
                             "overlays_unavailable", "needs_blending", "screen_capture",
-                            "software_cursor"};
+                            "software_cursor", "not_worth_it"};
   ASSERT_EQ(std::size(expected), static_cast<size_t>(Reason::Count));
   std::set<std::string> texts;
   for (size_t i = 0; i < std::size(expected); ++i) {

@@ -401,3 +401,38 @@ TEST(Planner, NonKmsOutputTakesAShmBufferAsItsFrame) {
   EXPECT_EQ(p.decisions[0].path, Path::Composited);
   EXPECT_EQ(p.decisions[0].reasons, (Reasons{R::DisabledByConfig}));
 }
+
+// Cost-aware overlays: a plane pays only for a buffer that changes often.
+TEST(Planner, AStaticWindowIsNotWorthAnOverlay) {
+  Candidate still = dmabuf(1, {0, 0, 400, 300});
+  Candidate video = dmabuf(2, {500, 0, 640, 360});
+  still.updates_per_second = 0;
+  video.updates_per_second = 60;
+  Plan p = plan(vkms_output(), {background(), still, video}, {.overlay_min_updates = 10});
+  EXPECT_EQ(p.decisions[1].path, Path::Composited);
+  EXPECT_EQ(p.decisions[1].reasons, (Reasons{R::NotWorthIt, R::NotFullscreen}));
+  EXPECT_EQ(p.decisions[2].path, Path::Overlay);
+  EXPECT_EQ(p.overlays, (std::vector<size_t>{2}));
+}
+
+TEST(Planner, AnOverlayKeepsItsPlaneDownToHalfTheRate) {
+  Candidate c = dmabuf(1, {0, 0, 400, 300});
+  c.updates_per_second = 5;
+  PlannerConfig config{.overlay_min_updates = 10};
+  EXPECT_EQ(plan(vkms_output(), {background(), c}, config).decisions[1].path, Path::Composited);
+  c.was_overlay = true;
+  EXPECT_EQ(plan(vkms_output(), {background(), c}, config).decisions[1].path, Path::Overlay);
+  c.updates_per_second = 4;
+  EXPECT_EQ(plan(vkms_output(), {background(), c}, config).decisions[1].path, Path::Composited);
+}
+
+TEST(Planner, NotWorthItIsOnlySaidOfABufferAPlaneCouldTake) {
+  Candidate c = shm(1, {0, 0, 400, 300});
+  Plan p = plan(vkms_output(), {background(), c}, {.overlay_min_updates = 10});
+  EXPECT_EQ(p.decisions[1].reasons, (Reasons{R::NotDmabuf, R::NotFullscreen}));
+}
+
+TEST(Planner, WithoutAMinimumEveryBufferIsWorthAPlane) {
+  Plan p = plan(vkms_output(), {background(), dmabuf(1, {0, 0, 400, 300})});
+  EXPECT_EQ(p.decisions[1].path, Path::Overlay);
+}

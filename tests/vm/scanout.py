@@ -16,6 +16,8 @@ dma-bufs, so tranche offers linux-dmabuf only with GLES2). One boot, one tranche
   - a windowed dmabuf client over the composited background: an overlay plane
     shows its framebuffer at the window's position; explain says `overlay`;
     the CRC is right; while only it redraws, no pixel is composed beneath it;
+  - a windowed dmabuf client that draws once: composited as not_worth_it
+    (overlay-min-update-rate), and then nothing is composed while it is still;
     presented with the zero_copy flag (feedback tranche answers itself);
   - a windowed client drawing AR30 (no vkms plane has it; 6.12's vkms also
     lacked AB24, 7.2's has it), following feedback: composited for
@@ -397,6 +399,32 @@ def check_windowed(tap, t, card_dev, size):
                f"{stats}")
         # Frames tranche composes itself beneath the overlay: their feedback is ours to answer.
         check_zero_copy(tap, t, client, name, scanned_out=True)
+    finally:
+        client.stop()
+
+
+def check_still_window(tap, t):
+    """A window that draws once is not worth an overlay plane: composited
+    (not_worth_it), after which it costs nothing per frame."""
+    name = "scanout-still"
+    client = start_dmabuf_client(tap, t, name, ["--size", "256x192", "--color", "3355aa"])
+    if not client:
+        return
+    try:
+        surface, _ = wait_for_explain(t, name, lambda s: "not_worth_it" in s.get("reasons", []), timeout=10)
+        tap.ok(surface is not None and surface.get("path") == "composited",
+               f"{name}: a still window is composited as not_worth_it, not put on an overlay plane",
+               f"{surface}")
+        before = tranche_json(t, "stats")["outputs"][0]
+        seen = set()
+        for _ in range(10):
+            seen.add((explain_surface(tranche_json(t, "explain"), name) or {}).get("path"))
+            time.sleep(0.2)
+        after = tranche_json(t, "stats")["outputs"][0]
+        tap.ok(seen == {"composited"} and after["composed_pixels"] == before["composed_pixels"],
+               f"{name}: it stays composited, and nothing is composed while it is still",
+               f"paths {seen}; {after['composed_pixels'] - before['composed_pixels']} pixels composed, "
+               f"{after['frames'] - before['frames']} frames in 2 s")
     finally:
         client.stop()
 
@@ -784,6 +812,7 @@ def main():
         stats_before = tranche_json(t, "stats")
         for check, args in ((check_fullscreen, (card_dev, main_device, size, stats_before)),
                             (check_windowed, (card_dev, size)),
+                            (check_still_window, ()),
                             (check_follow_format, (card_dev,)),
                             (check_shm, (card_dev,)),
                             (check_v6_feedback, (card_dev, main_device)),
